@@ -1,0 +1,35 @@
+"""The `scc` command line: one error boundary over the command groups."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from scc import __version__
+from scc.errors import SccError
+
+
+class SccGroup(click.Group):
+    """Turns expected failures into one line and an exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SccError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"scc: error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=SccGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scc")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Run AI coding agents in a governed sandbox."""
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
