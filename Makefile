@@ -46,7 +46,7 @@ format: venv
 	@$(VENV)/bin/ruff check --fix .
 
 bench: setup
-	@$(PY) -m scc_bench
+	@$(PY) scripts/bench.py $(BENCH)
 
 clean:
 	@$(SCC) prune --all || true

@@ -33,3 +33,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Run AI coding agents in a governed sandbox."""
     ctx.obj = {"debug": debug}
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+def _register() -> None:
+    from scc.images import image
+
+    main.add_command(image)
+
+
+_register()
