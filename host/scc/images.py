@@ -315,3 +315,86 @@ def image_base(base: str, mirror: str) -> None:
     """Make sure the base image exists: use it, pull it, or build it."""
     how = ensure_base_image(docker_client(), base, mirror, say=click.echo)
     click.echo(f"{base}: {how}")
+
+
+def object_labels(role: str) -> dict[str, str]:
+    """Labels for containers scc starts: the role plus every k=v in SCC_LABELS."""
+    labels = {"io.scc.role": role}
+    for pair in os.environ.get("SCC_LABELS", "").split(","):
+        key, sep, value = pair.strip().partition("=")
+        if key and sep:
+            labels[key] = value
+    return labels
+
+
+def smoke_test(client: Any, recipe: ImageRecipe) -> tuple[bool, list[str]]:
+    """Run the smoke checks against the built `recipe`; return (passed, lines)."""
+    if recipe.is_provider:
+        return _smoke_provider(client, recipe)
+    return _smoke_proxy(client, recipe)
+
+
+def _run_once(client: Any, image_tag: str, **options: Any) -> tuple[int, str]:
+    container = client.containers.create(
+        image_tag, labels=object_labels("verify"), **options
+    )
+    try:
+        container.start()
+        status = container.wait(timeout=300)["StatusCode"]
+        return status, container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+
+
+def _smoke_provider(client: Any, recipe: ImageRecipe) -> tuple[bool, list[str]]:
+    from scc_guard.policy import POLICY_PATH, Policy
+
+    script = (SOURCE_ROOT / "images/shared/smoke.sh").read_text()
+    with tempfile.TemporaryDirectory(prefix="scc-verify-") as tmp:
+        policy = Path(tmp) / "policy.json"
+        policy.write_text(Policy(session="verify").model_dump_json())
+        policy.chmod(0o644)
+        status, output = _run_once(
+            client,
+            recipe.tag,
+            command=["sh", "-c", script, "smoke", recipe.kind],
+            network_disabled=True,
+            volumes={str(policy): {"bind": POLICY_PATH, "mode": "ro"}},
+        )
+    return status == 0, output.splitlines()
+
+
+def _smoke_proxy(client: Any, recipe: ImageRecipe) -> tuple[bool, list[str]]:
+    status, output = _run_once(
+        client, recipe.tag, command=["--check"], read_only=True, network_disabled=True
+    )
+    lines = [f"{'ok  ' if status == 0 else 'FAIL'} squid -k parse: {output.strip()}"]
+    uid_status, uid = _run_once(
+        client, recipe.tag, entrypoint=["id", "-u"], network_disabled=True
+    )
+    unprivileged = uid_status == 0 and uid.strip() not in ("", "0")
+    lines.append(
+        f"{'ok  ' if unprivileged else 'FAIL'} runs unprivileged (uid {uid.strip()})"
+    )
+    return status == 0 and unprivileged, lines
+
+
+@image.command("verify")
+@click.argument("which", type=click.Choice([*KINDS, "all"]), default="all")
+def image_verify(which: str) -> None:
+    """Run the smoke checks against the built images."""
+    client = docker_client()
+    failed = []
+    for recipe in selected(which):
+        try:
+            client.images.get(recipe.tag)
+        except Exception as exc:  # docker.errors.ImageNotFound
+            raise SccError(f"{recipe.tag} is not built; run `scc image build`") from exc
+        passed, lines = smoke_test(client, recipe)
+        click.echo(f"== {recipe.tag}")
+        for line in lines:
+            click.echo(f"  {line}")
+        if not passed:
+            failed.append(recipe.tag)
+    if failed:
+        raise SccError(f"smoke checks failed for {', '.join(failed)}")
