@@ -67,10 +67,14 @@ if [ "$agent" = claude ]; then
         status=$?
         [ "$status" -eq 2 ] || grep -q '"deny"' /tmp/hook.out
     }
-    blocks_canary() {  # only an answer that also lets harmless commands through
-        ! blocked "git status" && blocked "git push --force origin main"
+    allowed() {  # the hook answers 0 and decides nothing against the command
+        event "$1" | sh -c "$hook" >/tmp/hook.out 2>/tmp/hook.err \
+            && ! grep -q '"deny"' /tmp/hook.out
     }
-    refuse "the managed hook lets git status through" blocked "git status"
+    blocks_canary() {  # only a hook that also lets harmless commands through
+        allowed "git status" && blocked "git push --force origin main"
+    }
+    check "the managed hook lets git status through" allowed "git status"
     check "the managed hook blocks a canary" blocks_canary
 fi
 if [ "$agent" = codex ]; then
