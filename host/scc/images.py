@@ -268,7 +268,8 @@ def image_build(
     """Build the claude, codex and proxy images (default: all)."""
     cert = read_ca_cert(ca_cert)
     client = docker_client()
-    how = ensure_base_image(client, base, say=click.echo)
+    mirror = os.environ.get("SCC_DEBIAN_MIRROR", DEFAULT_MIRROR)
+    how = ensure_base_image(client, base, mirror, say=click.echo)
     click.echo(f"base image {base}: {how}")
     versions = {"claude": claude_version, "codex": codex_version}
     for recipe in selected(which):
@@ -303,13 +304,18 @@ def image_list(as_json: bool) -> None:
 
 @image.command("base")
 @click.option(
-    "--base", default=DEFAULT_BASE, envvar="SCC_BASE_IMAGE", show_default=True
+    "--base",
+    default=DEFAULT_BASE,
+    envvar="SCC_BASE_IMAGE",
+    show_default=True,
+    help="Base image to provide (env SCC_BASE_IMAGE).",
 )
 @click.option(
     "--mirror",
+    envvar="SCC_DEBIAN_MIRROR",
     default=DEFAULT_MIRROR,
     show_default=True,
-    help="Debian mirror for building the base with debootstrap.",
+    help="Debian mirror for debootstrap (env SCC_DEBIAN_MIRROR).",
 )
 def image_base(base: str, mirror: str) -> None:
     """Make sure the base image exists: use it, pull it, or build it."""
