@@ -83,6 +83,10 @@ class WorkspaceConfig(Choices):
     """`.scc.yaml` in the workspace: comes with the repository, so it only tightens."""
 
 
+def _all_providers() -> list[Provider]:
+    return ["claude", "codex"]
+
+
 class Security(_Strict):
     """The org's absolute bounds: nothing below may go past them."""
 
@@ -97,7 +101,7 @@ class Security(_Strict):
     allowed_hosts: list[Host] = Field(
         default_factory=list, description="Further hosts sessions may reach."
     )
-    providers: list[Provider] = Field(default_factory=lambda: ["claude", "codex"])
+    providers: list[Provider] = Field(default_factory=lambda: _all_providers())
     rules: dict[RuleId, bool] = Field(
         default_factory=dict,
         description="true: the rule is on and nothing below may turn it off; "

@@ -155,7 +155,8 @@ def explain_session(
 def gather_layers(workspace: Path, user: UserConfig, ca_cert: Path | None) -> Layers:
     if not workspace.is_dir():
         raise ConfigError(f"workspace {workspace} does not exist or is not a directory")
-    org, origin, warnings = NO_ORG, None, ()
+    org, origin = NO_ORG, None
+    warnings: tuple[str, ...] = ()
     if user.org:
         loaded = load_org(user.org, ca_cert)
         org, origin, warnings = loaded.config, loaded.origin, loaded.warnings
