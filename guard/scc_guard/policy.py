@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,7 @@ AUDIT_DIR = "/var/log/scc"
 """Where the host mounts the session's audit directory inside a container."""
 
 
-class NetworkMode(str, Enum):
+class NetworkMode(StrEnum):
     OPEN = "open"
     ENFORCED = "web-egress-enforced"
     LOCKED = "locked-down-web"

@@ -13,7 +13,7 @@ from scc.errors import SccError
 
 
 class SccGroup(click.Group):
-    """Expected failures become one line and an exit code; tracebacks with --debug."""
+    """Expected failures become one line and an exit code; tracebacks need --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
