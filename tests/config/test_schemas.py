@@ -39,3 +39,9 @@ def test_org_schema_refuses_unknown_keys() -> None:
 def test_example_org_matches_documented_keys(org_text: str) -> None:
     example = yaml.safe_load(org_text)
     assert set(example) <= set(json_schemas()["org"]["properties"])
+
+
+def test_the_documented_example_is_the_tested_one(org_text: str) -> None:
+    doc = (SCHEMA_DIR.parent / "configuration.md").read_text()
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load(block) == yaml.safe_load(org_text)
