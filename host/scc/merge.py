@@ -9,6 +9,7 @@ tighten. docs/configuration.md states the rules in full.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scc_guard.policy import NetworkMode, Policy, RuleSetting
 
 from scc.config import (
+    CA_ENV,
     ConfigError,
     credentials_for,
     egress_network,
@@ -172,7 +174,9 @@ def gather_layers(workspace: Path, user: UserConfig, ca_cert: Path | None) -> La
     )
 
 
-def _team(org: OrgConfig, origin: str | None, name: str | None) -> Any:
+def _team(
+    org: OrgConfig, origin: str | None, name: str | None
+) -> tuple[str, TeamProfile] | None:
     if name is None:
         return None
     if origin is None:
@@ -216,12 +220,10 @@ def _check_cli_host(host: str) -> str:
 
 
 def _ca_layer(flag: Path | None) -> str:
-    import os
-
     if flag:
         return CLI
-    if os.environ.get("SCC_CA_CERT"):
-        return "environment SCC_CA_CERT"
+    if os.environ.get(CA_ENV):
+        return f"environment {CA_ENV}"
     return "user config"
 
 
@@ -344,6 +346,14 @@ class _Merge:
             for host in [h for h in self.hosts if covers(pattern, h)]:
                 del self.hosts[host]
                 self.messages.append(f"{layer}: host {host} taken away")
+            # The policy has no exceptions inside a wildcard: denying one name
+            # below an allowed wildcard takes the whole wildcard away.
+            for host in [h for h in self.hosts if covers(h, pattern)]:
+                del self.hosts[host]
+                self.messages.append(
+                    f"{layer}: host {host} taken away (to deny {pattern}; "
+                    "allow the names still needed one by one)"
+                )
 
     def _set_rules(self, layer: str, rules: dict[str, bool], power: str) -> None:
         for rule, on in rules.items():

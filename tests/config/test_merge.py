@@ -125,6 +125,13 @@ CASES = {
         hosts_out=("api.github.com", "pypi.org"),
         messages=("workspace .scc.yaml: host pypi.org taken away",),
     ),
+    "denying a name below an allowed wildcard takes the wildcard away": Case(
+        team="backend",
+        workspace="deny_hosts: [secret.artifacts.acme.dev]\n",
+        hosts_in=("git.acme.dev",),
+        hosts_out=("*.artifacts.acme.dev", "secret.artifacts.acme.dev"),
+        messages=("host *.artifacts.acme.dev taken away (to deny secret.",),
+    ),
     "nobody takes the provider's hosts away": Case(
         workspace="deny_hosts: [api.anthropic.com]\n", hosts_in=("api.anthropic.com",)
     ),
