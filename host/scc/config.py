@@ -75,6 +75,7 @@ def load_profile() -> PersonalProfile | None:
 def write_private(path: Path, text: str) -> None:
     """Write atomically, readable by the user only (0600 in a 0700 dir)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

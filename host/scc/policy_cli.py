@@ -18,7 +18,7 @@ from scc.layers import (
     WorkspaceConfig,
     load_layer,
 )
-from scc.merge import Resolution, explain_session
+from scc.merge import Resolution, SessionSettings, explain_session
 from scc.orgfetch import is_url, load_org
 from scc.terminal import emit_json, warn
 
@@ -104,23 +104,25 @@ def policy_show(
             }
         )
         return
-    rules = settings.policy.rules
-    click.echo(f"network mode: {settings.policy.network_mode.value}")
-    click.echo(f"provider: {settings.provider}")
-    click.echo(f"hosts: {', '.join(settings.policy.allowed_hosts) or 'none'}")
-    click.echo(
-        "rules: "
-        + (
-            ", ".join(f"{r} {'on' if s.enabled else 'off'}" for r, s in rules.items())
-            or "all on (defaults)"
-        )
-    )
-    managed = settings.agent_settings.get("managed-settings.json", {})
-    click.echo(
-        f"claude plugins: {', '.join(managed.get('enabledPlugins', {})) or 'none'}"
-    )
+    for line in _summary(settings):
+        click.echo(line)
     for message in settings.messages:
         warn(message)
+
+
+def _summary(settings: SessionSettings) -> list[str]:
+    policy = settings.policy
+    rules = [f"{r} {'on' if s.enabled else 'off'}" for r, s in policy.rules.items()]
+    managed = settings.agent_settings.get("managed-settings.json", {})
+    servers = [s["serverName"] for s in managed.get("allowedMcpServers", [])]
+    return [
+        f"network mode: {policy.network_mode.value}",
+        f"provider: {settings.provider}",
+        f"hosts: {', '.join(policy.allowed_hosts) or 'none'}",
+        f"rules: {', '.join(rules) or 'all on (defaults)'}",
+        f"claude plugins: {', '.join(managed.get('enabledPlugins', {})) or 'none'}",
+        f"mcp servers: {', '.join(servers) or 'none'}",
+    ]
 
 
 @policy.command("explain")
