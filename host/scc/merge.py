@@ -126,14 +126,14 @@ def explain_session(
     image: str | None = None,
 ) -> Resolution:
     """As resolve_session, also saying which layer decided each value."""
-    user = load_user_config()
-    ca_path = resolve_ca_cert(ca_cert, user)
-    layers = gather_layers(workspace, user, ca_path)
     request = _Request(
         provider=_check_provider(provider),
         network=_check_mode(network),
         allow_hosts=tuple(_check_cli_host(h) for h in allow_hosts),
     )
+    user = load_user_config()
+    ca_path = resolve_ca_cert(ca_cert, user)
+    layers = gather_layers(workspace, user, ca_path)
     merged = _Merge(layers)
     merged.run(request)
     chosen = merged.provider
