@@ -33,6 +33,8 @@ class LoadedOrg:
     config: OrgConfig
     origin: str
     warnings: tuple[str, ...] = ()
+    problem: str | None = None
+    """Why the last good copy is used instead of a fresh one, if it is."""
 
 
 def is_url(source: str) -> bool:
@@ -150,4 +152,4 @@ class _OrgCache:
         fetched = self._meta().get("fetched", "an earlier fetch")
         log.debug("org config fallback: %s", problem)
         warning = f"{problem}; using the last good copy from {fetched}"
-        return LoadedOrg(config, self.url, (warning,))
+        return LoadedOrg(config, self.url, (warning,), problem)

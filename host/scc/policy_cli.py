@@ -9,7 +9,7 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
-from scc.config import load_user_config, resolve_ca_cert
+from scc.config import ConfigError, load_user_config, resolve_ca_cert
 from scc.layers import (
     WORKSPACE_FILE,
     OrgConfig,
@@ -173,7 +173,9 @@ def policy_validate(files: tuple[str, ...], kind: str | None, as_json: bool) -> 
 def _validate(source: str, kind: str | None) -> tuple[str, str]:
     kind = kind or _kind_of(source)
     if kind == "org":
-        load_org(source, resolve_ca_cert(None, load_user_config()))
+        loaded = load_org(source, resolve_ca_cert(None, load_user_config()))
+        if loaded.problem:
+            raise ConfigError(loaded.problem)
     else:
         load_layer(Path(source), KINDS[kind])
     return source, kind

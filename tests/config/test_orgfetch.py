@@ -218,6 +218,23 @@ def test_an_invalid_fetched_config_is_never_cached_or_used(
     assert served.asked_etags[-1] == '"v1"'
 
 
+def test_validate_judges_the_fetched_config_not_the_cached_one(
+    scc: Callable[..., Result],
+    url: str,
+    tls: TLS,
+    served: Served,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SCC_CA_CERT", str(tls.ca))
+    assert scc("policy", "validate", url).stdout == f"ok: {url} (org)\n"
+    served.body, served.etag = INVALID, '"bad"'
+    result = scc("policy", "validate", url)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("scc: error: fetched org config is invalid: ")
+    assert "last good copy" not in result.stderr
+
+
 def test_an_invalid_first_fetch_is_an_error_and_caches_nothing(
     url: str, tls: TLS, served: Served
 ) -> None:
