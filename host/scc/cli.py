@@ -36,9 +36,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
+    from scc.doctor import doctor
     from scc.images import image
+    from scc.run_cli import audit, list_sessions, prune, run, start, stop
 
-    main.add_command(image)
+    for command in (image, start, run, stop, list_sessions, prune, doctor, audit):
+        main.add_command(command)
 
 
 _register()
