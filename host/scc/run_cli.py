@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from scc_guard.policy import NetworkMode
 
 from scc import session as ids
 from scc.audit import DenialWatcher, timeline
 from scc.engine import connect
-from scc.errors import SccError
+from scc.errors import PolicyBlocked, SccError
 from scc.sandbox import (
     Plan,
     Sandbox,
@@ -119,6 +120,11 @@ def _session(
         ca_cert=ca_cert or _env_ca_cert(),
         image=image,
     )
+    if allow_hosts and settings.policy.network_mode is NetworkMode.LOCKED:
+        raise PolicyBlocked(
+            "locked-down-web reaches only the provider's API; --allow-host needs "
+            "--network web-egress-enforced (if policy permits it)"
+        )
     for message in settings.messages:
         click.echo(f"scc: {message}", err=True)
     argv = [settings.provider, *command] if interactive else command

@@ -247,7 +247,9 @@ def _agent_plan(
         mounts.append(Mount(CA_PATH, str(settings.ca_cert.resolve()), read_only=True))
         env |= dict.fromkeys(CA_VARIABLES, CA_PATH)
     if settings.agent_settings is not None and settings.provider == "claude":
-        mounts.append(Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), True))
+        mounts.append(
+            Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), read_only=True)
+        )
     argv = command or [settings.provider]
     return ContainerPlan(
         name=f"scc-{sid}-agent",
@@ -314,7 +316,9 @@ def _plan_network(
         agent.sysctls = dict(FAST_ARP)
         agent.mounts.append(
             Mount(
-                "/etc/resolv.conf", str(Path(plan.audit_dir, "run/resolv.conf")), True
+                "/etc/resolv.conf",
+                str(Path(plan.audit_dir, "run/resolv.conf")),
+                read_only=True,
             )
         )
         agent.command[:0] = ["probe", "{gateway}", "wait-port", "{proxy}", "3128"]
