@@ -178,6 +178,8 @@ def _require_images(client: Any, plan: Plan) -> None:
 
 
 def _stream(client: Any, agent: Any) -> int:
+    import docker.errors
+
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
@@ -189,7 +191,16 @@ def _stream(client: Any, agent: Any) -> int:
         if err:
             sys.stderr.buffer.write(err)
             sys.stderr.buffer.flush()
-    return int(agent.wait()["StatusCode"])
+    try:
+        return int(agent.wait()["StatusCode"])
+    except docker.errors.NotFound:
+        raise SessionStopped("the session was stopped from outside") from None
+
+
+class SessionStopped(SccError):
+    """`scc stop` removed the session while it ran."""
+
+    exit_code = 143
 
 
 @contextmanager
@@ -242,38 +253,40 @@ def list_sessions(as_json: bool) -> None:
 
 
 def _sessions(client: Any) -> dict[str, dict[str, Any]]:
+    """Sessions by label. One whose `scc` process is gone has ended, whatever
+    its containers still do (scc was killed before it could clean up)."""
     rows: dict[str, dict[str, Any]] = {}
-    found = session_objects(client)
-    for kind, objects in found.items():
+    for kind, objects in session_objects(client).items():
         for obj in objects:
-            obj_labels = (
-                obj.attrs.get("Labels")
-                or obj.attrs.get("Config", {}).get("Labels")
-                or {}
-            )
-            sid = obj_labels[ids.LABEL_SESSION]
-            row = rows.setdefault(
-                sid,
-                {
-                    "session": sid,
-                    "mode": obj_labels.get(ids.LABEL_MODE, ""),
-                    "workspace": obj_labels.get(ids.LABEL_WORKSPACE, ""),
-                    "pid": int(obj_labels.get(ids.LABEL_PID, "0") or 0),
-                    "status": "ended",
-                    "objects": [],
-                },
-            )
+            found = _labels_of(obj)
+            sid = found[ids.LABEL_SESSION]
+            row = rows.setdefault(sid, _row(sid, found))
             row["objects"].append(f"{kind[:-1]} {obj.name}")
-            if (
-                kind == "containers"
-                and obj_labels.get(ids.LABEL_ROLE) == "agent"
-                and obj.status == "running"
-            ):
-                row["status"] = "running"
+            if found.get(ids.LABEL_ROLE) == "agent" and kind == "containers":
+                row["agent"] = obj.status
     for row in rows.values():
-        if row["status"] != "running" and row["pid"] and ids.pid_alive(row["pid"]):
-            row["status"] = "starting"
+        agent = row.pop("agent", "")
+        if not (row["pid"] and ids.pid_alive(row["pid"])):
+            row["status"] = "ended"
+        else:
+            row["status"] = "running" if agent == "running" else "starting"
     return dict(sorted(rows.items()))
+
+
+def _labels_of(obj: Any) -> dict[str, str]:
+    attrs = obj.attrs
+    return attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+
+
+def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
+    return {
+        "session": sid,
+        "mode": found.get(ids.LABEL_MODE, ""),
+        "workspace": found.get(ids.LABEL_WORKSPACE, ""),
+        "pid": int(found.get(ids.LABEL_PID, "0") or 0),
+        "status": "",
+        "objects": [],
+    }
 
 
 @click.command("prune")

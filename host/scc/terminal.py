@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -40,10 +41,8 @@ def _resize(client: Any, agent: Any) -> None:
         size = os.get_terminal_size(sys.stdout.fileno())
     except OSError:
         return
-    try:
+    with contextlib.suppress(Exception):  # the agent may already be gone
         client.api.resize(agent.id, height=size.lines, width=size.columns)
-    except Exception:  # the agent may already be gone
-        pass
 
 
 def _pump(raw: Any, stdin: int, stdout: int) -> None:
