@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from scripted_model.server import Scenario, Script, Step, load_scenarios, serve
+from scripted_model.transcript import Exchange, exchanges, final_answer
 
 SCENARIO = {
     "name": "demo",
@@ -307,3 +308,33 @@ def test_the_shipped_scenarios_all_load():
         len(scenarios[name].steps)
         for name in ("commit", "force-push", "reset-hard", "fetch")
     )
+
+
+def test_transcript_pairs_each_claude_tool_call_with_its_result(model):
+    url, script = model
+    body = claude_body("Blocked by scc: no force push", "")
+    body["messages"][1]["content"].insert(0, {"type": "text", "text": "Pushing."})
+    body["messages"][1]["content"][1]["input"] = {"command": "git push -f"}
+    body["messages"][3]["content"][0]["name"] = "Write"
+    body["messages"][3]["content"][0]["input"] = {"file_path": "/repo/a", "content": ""}
+    post(f"{url}/v1/messages", body)
+
+    found = exchanges(script.records, "demo")
+
+    assert found == [
+        Exchange("Pushing.", "Bash", "git push -f", "Blocked by scc: no force push"),
+        Exchange("", "Write", "write /repo/a", ""),
+    ]
+    assert final_answer(script.records) == "All done."
+
+
+def test_transcript_reads_codex_function_and_patch_calls(model):
+    url, script = model
+    body = codex_body("blocked")
+    body["input"][1]["arguments"] = json.dumps({"cmd": "git reset --hard"})
+    body["input"][2]["call_id"] = "c0"
+    post(f"{url}/v1/responses", body)
+
+    found = exchanges(script.records, "demo")
+
+    assert found == [Exchange("", "x", "git reset --hard", "blocked")]

@@ -26,6 +26,11 @@ RECORD = "/var/log/model/requests.jsonl"
 # The name the agents use for their model API. The sandbox's proxy refuses
 # private ranges, so the test network takes a subnet in 198.18.0.0/15.
 MODEL_HOST = "model.scc-e2e.test"
+# The same server answers /hello under two more names, one of which the
+# scenarios allow and one they do not.
+ALLOWED_HOST = "allowed.scc-e2e.test"
+DENIED_HOST = "denied.scc-e2e.test"
+ALIASES = (MODEL_HOST, ALLOWED_HOST, DENIED_HOST)
 
 
 def build_image(client: docker.DockerClient, labels: dict[str, str]) -> str:
@@ -65,7 +70,7 @@ def create_test_network(
 
 
 class ModelContainer:
-    """One running scripted model, reachable as MODEL_HOST on `network`."""
+    """One running scripted model, reachable by `aliases` on `network`."""
 
     def __init__(
         self,
@@ -73,9 +78,9 @@ class ModelContainer:
         network: str,
         labels: dict[str, str],
         scenarios: Path = SCENARIOS,
-        alias: str = MODEL_HOST,
+        aliases: tuple[str, ...] = ALIASES,
     ) -> None:
-        endpoint = client.api.create_endpoint_config(aliases=[alias])
+        endpoint = client.api.create_endpoint_config(aliases=list(aliases))
         self.container = client.containers.create(
             IMAGE,
             labels=labels,

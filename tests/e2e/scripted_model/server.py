@@ -205,16 +205,16 @@ class Script:
         return failure
 
 
-def _text_of(content: Any) -> str:
+def text_of(content: Any) -> str:
     """Flatten Anthropic or OpenAI content (a string or a list of parts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(_text_of(part) for part in content)
+        return "\n".join(text_of(part) for part in content)
     if isinstance(content, dict):
         for key in ("text", "content", "output"):
             if key in content:
-                return _text_of(content[key])
+                return text_of(content[key])
     return ""
 
 
@@ -231,7 +231,7 @@ def anthropic_turn(body: dict[str, Any]) -> Turn:
             content = [{"type": "text", "text": content}]
         for part in content or []:
             if part.get("type") == "tool_result":
-                results.append(_text_of(part.get("content")))
+                results.append(text_of(part.get("content")))
             elif part.get("type") == "text" and SCENARIO_MARK.search(part["text"]):
                 prompt = prompt or part["text"]
     cwd = CLAUDE_CWD.search(json.dumps([body.get("system"), body.get("messages")]))
@@ -326,24 +326,24 @@ def openai_turn(body: dict[str, Any]) -> Turn:
     for item in items:
         kind = item.get("type", "message")
         if kind in ("function_call_output", "custom_tool_call_output"):
-            results.append(_codex_output(item.get("output")))
+            results.append(codex_output(item.get("output")))
         elif kind == "message" and item.get("role") == "user":
-            text = _text_of(item.get("content"))
+            text = text_of(item.get("content"))
             if SCENARIO_MARK.search(text):
                 prompt = prompt or text
     tools = [tool.get("name") or tool.get("type", "") for tool in body.get("tools", [])]
     return Turn(prompt, results, tools)
 
 
-def _codex_output(output: Any) -> str:
+def codex_output(output: Any) -> str:
     """Codex sends a tool's output as text, parts, or JSON with an `output` key."""
-    text = _text_of(output)
+    text = text_of(output)
     try:
         decoded = json.loads(text)
     except ValueError:
         return text
     if isinstance(decoded, dict) and "output" in decoded:
-        return _text_of(decoded["output"])
+        return text_of(decoded["output"])
     return text
 
 
