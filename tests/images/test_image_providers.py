@@ -89,18 +89,27 @@ def test_images_stay_within_their_size_targets(docker_client, built, kind: str) 
     assert size_mb <= SIZE_TARGETS_MB[kind]
 
 
-def test_claude_state_is_seeded_to_skip_onboarding(docker_client, built) -> None:  # type: ignore[no-untyped-def]
-    tag = built("claude").tag
-    status, output = run(
-        docker_client,
-        tag,
-        [
-            "sh",
-            "-c",
-            'stat -c %U "$CLAUDE_CONFIG_DIR/.claude.json"; '
-            'cat "$CLAUDE_CONFIG_DIR/.claude.json"',
-        ],
-    )
+def test_a_fresh_state_volume_is_seeded_to_skip_onboarding(
+    docker_client, built
+) -> None:  # type: ignore[no-untyped-def]
+    """As the sandbox mounts it: tmpfs home, a new named volume for the state."""
+    volume = docker_client.volumes.create(labels=object_labels("state"))
+    try:
+        status, output = run(
+            docker_client,
+            built("claude").tag,
+            [
+                "sh",
+                "-c",
+                'stat -c %U "$CLAUDE_CONFIG_DIR/.claude.json" && '
+                'cat "$CLAUDE_CONFIG_DIR/.claude.json"',
+            ],
+            read_only=True,
+            tmpfs={"/home/agent": "uid=1000,gid=1000,mode=0700"},
+            volumes={volume.name: {"bind": "/home/agent/.claude", "mode": "rw"}},
+        )
+    finally:
+        volume.remove(force=True)
     assert status == 0, output
     owner, _, text = output.partition("\n")
     assert owner == "agent"
@@ -110,9 +119,9 @@ def test_claude_state_is_seeded_to_skip_onboarding(docker_client, built) -> None
 @pytest.mark.parametrize(
     ("kind", "variable", "value"),
     [
-        ("claude", "CLAUDE_CONFIG_DIR", "/var/lib/scc/state"),
+        ("claude", "CLAUDE_CONFIG_DIR", "/home/agent/.claude"),
         ("claude", "DISABLE_AUTOUPDATER", "1"),
-        ("codex", "CODEX_HOME", "/var/lib/scc/state"),
+        ("codex", "CODEX_HOME", "/home/agent/.codex"),
     ],
 )
 def test_agent_state_lives_on_the_state_path_and_never_updates(
