@@ -28,19 +28,20 @@ COMMON_CHECKS = [
     "git push --force is blocked",
     "the remote is unchanged",
     *(f"agent cannot write {path}" for path in PROTECTED),
+    "the managed hook lets git status through",
+    "the managed hook blocks a canary",
 ]
 CHECKS = [
     *((kind, check) for kind in ("claude", "codex") for check in COMMON_CHECKS),
     ("claude", "claude --version"),
     ("claude", "agent cannot write /etc/claude-code/managed-settings.json"),
     ("claude", "managed settings allow managed hooks only"),
-    ("claude", "the managed hook blocks a canary"),
-    ("claude", "the managed hook lets git status through"),
     ("codex", "codex --version"),
     ("codex", "agent cannot write /etc/codex/requirements.toml"),
     ("codex", "agent cannot write /etc/codex/config.toml"),
     ("codex", "codex requirements send tool calls to the guard"),
     ("codex", "codex allows managed hooks only"),
+    ("codex", "codex loads its managed configuration"),
 ]
 SIZE_TARGETS_MB = {"claude": 700, "codex": 600, "proxy": 150}
 
