@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -274,6 +275,7 @@ def image_build(
     versions = {"claude": claude_version, "codex": codex_version}
     for recipe in selected(which):
         click.echo(f"building {recipe.tag}")
+        started = time.monotonic()
         build_image(
             client,
             recipe,
@@ -282,7 +284,9 @@ def image_build(
             agent_version=versions.get(recipe.kind),
             verbose=verbose,
         )
-        click.echo(f"built {recipe.tag}")
+        size = client.images.get(recipe.tag).attrs["Size"] / 1e6
+        seconds = time.monotonic() - started
+        click.echo(f"built {recipe.tag} in {seconds:.0f}s ({size:.0f} MB)")
 
 
 @image.command("list")

@@ -84,7 +84,7 @@ def test_a_broken_config_keeps_the_proxy_from_starting(
 
 @pytest.fixture
 def proxy(docker_client, built, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A running proxy allowing only allowed.test, unprivileged, read-only root."""
+    """A running proxy allowing only allowed.test, hardened as the sandbox runs it."""
     logs = tmp_path / "audit"
     logs.mkdir()
     logs.chmod(0o777)
@@ -100,6 +100,8 @@ def proxy(docker_client, built, tmp_path: Path):  # type: ignore[no-untyped-def]
         built("proxy").tag,
         labels=object_labels("proxy"),
         read_only=True,
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
         network=network.name,
         networking_config={network.name: endpoint},
         volumes={
