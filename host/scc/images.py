@@ -10,6 +10,7 @@ base image (see `scc.baseimage`).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ import click
 from scc import __version__
 from scc.baseimage import DEFAULT_BASE, DEFAULT_MIRROR, ensure_base_image
 from scc.errors import SccError
+
+log = logging.getLogger(__name__)
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -168,6 +171,7 @@ def build_image(
     verbose: bool = False,
 ) -> str:
     """Build `recipe` and return its image id; progress goes to `say`."""
+    previous = _image_id(client, recipe.tag)
     with tempfile.TemporaryDirectory(prefix=f"scc-{recipe.kind}-") as tmp:
         context = Path(tmp) / "context"
         assemble_context(recipe, context, ca_cert)
@@ -182,7 +186,28 @@ def build_image(
             decode=True,
         )
         image_id = _follow(recipe.kind, stream, say, verbose)
+    if previous and previous != _image_id(client, recipe.tag):
+        _drop_replaced(client, previous)
     return image_id
+
+
+def _image_id(client: Any, tag: str) -> str | None:
+    import docker.errors
+
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _drop_replaced(client: Any, image_id: str) -> None:
+    """Remove the image a rebuild replaced, unless a container still uses it."""
+    import docker.errors
+
+    try:
+        client.images.remove(image_id)
+    except docker.errors.APIError as exc:
+        log.debug("keeping replaced image %s: %s", image_id, exc)
 
 
 def _follow(
