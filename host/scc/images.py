@@ -79,17 +79,10 @@ def selected(which: str) -> list[ImageRecipe]:
 
 
 def read_ca_cert(path: str | os.PathLike[str] | None) -> Path | None:
-    """Check an extra CA bundle given by option, config or SCC_CA_CERT."""
-    if not path:
-        return None
-    cert = Path(path)
-    try:
-        text = cert.read_text(errors="replace")
-    except OSError as exc:
-        raise SccError(f"cannot read CA certificate {cert}: {exc.strerror}") from exc
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise SccError(f"{cert} holds no PEM certificate")
-    return cert
+    """The extra CA bundle: --ca-cert, else $SCC_CA_CERT, else the config key."""
+    from scc.config import load_user_config, resolve_ca_cert
+
+    return resolve_ca_cert(os.fspath(path) if path else None, load_user_config())
 
 
 def assemble_context(recipe: ImageRecipe, dest: Path, ca_cert: Path | None) -> None:
@@ -270,8 +263,8 @@ def image() -> None:
 @click.option(
     "--ca-cert",
     type=click.Path(dir_okay=False),
-    envvar="SCC_CA_CERT",
-    help="Extra CA bundle to trust in the images (env SCC_CA_CERT).",
+    help="Extra CA bundle to trust in the images "
+    "(else env SCC_CA_CERT, else the config's ca_cert).",
 )
 @click.option(
     "--base",
