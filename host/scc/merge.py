@@ -126,7 +126,7 @@ def explain_session(
     image: str | None = None,
 ) -> Resolution:
     """As resolve_session, also saying which layer decided each value."""
-    request = _Request(
+    request = Request(
         provider=_check_provider(provider),
         network=_check_mode(network),
         allow_hosts=tuple(_check_cli_host(h) for h in allow_hosts),
@@ -134,8 +134,7 @@ def explain_session(
     user = load_user_config()
     ca_path = resolve_ca_cert(ca_cert, user)
     layers = gather_layers(workspace, user, ca_path)
-    merged = _Merge(layers)
-    merged.run(request)
+    merged = merge(layers, request)
     chosen = merged.provider
     settings = SessionSettings(
         policy=merged.policy(),
@@ -190,7 +189,9 @@ def _team(
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
+    """What the command line asks for, checked."""
+
     provider: ProviderName | None = None
     network: NetworkMode | None = None
     allow_hosts: tuple[str, ...] = ()
@@ -227,6 +228,13 @@ def _ca_layer(flag: Path | None) -> str:
     return "user config"
 
 
+def merge(layers: Layers, request: Request) -> Merge:
+    """Merge the layers and the request; the result keeps provenance."""
+    merged = Merge(layers)
+    merged.run(request)
+    return merged
+
+
 @dataclass
 class _Rule:
     enabled: bool
@@ -235,7 +243,7 @@ class _Rule:
 
 
 @dataclass
-class _Merge:
+class Merge:
     """One pass over the layers, top to bottom, keeping provenance."""
 
     layers: Layers
@@ -267,7 +275,7 @@ class _Merge:
         sets = hosts_of(security.destinations, self.org.destination_sets)
         return sets + list(security.allowed_hosts)
 
-    def run(self, request: _Request) -> None:
+    def run(self, request: Request) -> None:
         self._start()
         denied: list[tuple[str, str]] = []
         for name, choices, power in self._choosers():
@@ -395,7 +403,7 @@ class _Merge:
                 )
         self.providers = (tuple(p for p in allowed if p in wanted), layer)
 
-    def _apply_request(self, request: _Request) -> None:
+    def _apply_request(self, request: Request) -> None:
         if request.network is not None:
             self._choose_mode(CLI, request.network, "cli")
         for host in request.allow_hosts:
