@@ -41,6 +41,19 @@ from scc.layers import (
 )
 from scc.orgfetch import load_org
 
+__all__ = [
+    "Layers",
+    "Request",
+    "Resolution",
+    "SessionSettings",
+    "Setting",
+    "explain_session",
+    "gather_layers",
+    "merge",
+    "render_claude",
+    "resolve_session",
+]
+
 STRICTNESS = {NetworkMode.OPEN: 0, NetworkMode.ENFORCED: 1, NetworkMode.LOCKED: 2}
 DEFAULT_MODE = NetworkMode.ENFORCED
 BUILT_IN = "built-in default"
