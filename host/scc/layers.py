@@ -7,8 +7,9 @@ unknown keys. A bad file raises LayerError with one line per file:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -19,7 +20,27 @@ from scc.errors import SccError
 
 Host = Annotated[str, AfterValidator(check_host)]
 Provider = Literal["claude", "codex"]
-RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+def guard_rules() -> Mapping[str, Any] | None:
+    """The guard's rule catalogue by id, or None where this guard has none yet."""
+    try:
+        from scc_guard.rules import RULES  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # a guard without its catalogue: ids go unchecked
+        return None
+    return cast(Mapping[str, Any], RULES)
+
+
+def check_rule(rule: str) -> str:
+    known = guard_rules()
+    if known is not None and rule not in known:
+        raise ValueError(f"unknown guard rule {rule!r} (see: scc-guard rules)")
+    return rule
+
+
+RuleId = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$"), AfterValidator(check_rule)
+]
 SetName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 PluginId = Annotated[
     str,

@@ -37,6 +37,7 @@ from scc.layers import (
     TeamProfile,
     UserConfig,
     WorkspaceConfig,
+    guard_rules,
     load_layer,
 )
 from scc.orgfetch import load_org
@@ -248,6 +249,12 @@ def merge(layers: Layers, request: Request) -> Merge:
     return merged
 
 
+def _switchable(rule: str) -> bool:
+    catalogue = guard_rules()
+    entry = catalogue.get(rule) if catalogue is not None else None
+    return entry is None or bool(getattr(entry, "switchable", True))
+
+
 @dataclass
 class _Rule:
     enabled: bool
@@ -383,6 +390,8 @@ class Merge:
                 if current is None or not current.enabled:
                     absolute = current.absolute if current else False
                     self.rules[rule] = _Rule(True, absolute, layer)
+            elif not _switchable(rule):
+                self._ignore(layer, f"rule {rule} off", "the guard keeps it on")
             elif current is not None and current.absolute:
                 self._ignore(layer, f"rule {rule} off", f"{current.layer} keeps it on")
             elif power != "org":

@@ -77,7 +77,7 @@ CASES = {
         team="web", mode=NetworkMode.LOCKED, hosts_in=("registry.npmjs.org",)
     ),
     "org rules: true is absolute, false is off": Case(
-        rules={"git-force-push": (True, True), "rm-root": (False, False)}
+        rules={"git-force-push": (True, True), "git-stash-drop": (False, False)}
     ),
     "a team widening past the org is ignored and reported": Case(
         org=ORG_TWO_TEAMS.replace(
@@ -136,8 +136,8 @@ CASES = {
         workspace="deny_hosts: [api.anthropic.com]\n", hosts_in=("api.anthropic.com",)
     ),
     "a workspace may turn rules on": Case(
-        workspace="rules: {rm-root: true, new-rule: true}\n",
-        rules={"rm-root": (True, False), "new-rule": (True, False)},
+        workspace="rules: {git-stash-drop: true, git-rm-force: true}\n",
+        rules={"git-stash-drop": (True, False), "git-rm-force": (True, False)},
     ),
     "nobody below the org turns an absolute rule off": Case(
         team="backend",
@@ -152,13 +152,14 @@ CASES = {
     ),
     "only the org's layers turn other rules off": Case(
         org=ORG_TWO_TEAMS.replace(
-            "destinations: [npm]", "destinations: [npm]\n    rules: {curl-pipe: false}"
+            "destinations: [npm]",
+            "destinations: [npm]\n    rules: {git-reset-hard: false}",
         ),
         team="web",
-        profile="rules: {git-clean: false}\n",
+        profile="rules: {git-clean-force: false}\n",
         mode=NetworkMode.LOCKED,
-        rules={"curl-pipe": (False, False)},
-        messages=("personal profile: rule git-clean off ignored: only the org",),
+        rules={"git-reset-hard": (False, False)},
+        messages=("personal profile: rule git-clean-force off ignored: only the org",),
     ),
     "--allow-host inside the bounds is added": Case(
         cli={"allow_hosts": ["registry.npmjs.org"]}, hosts_in=("registry.npmjs.org",)

@@ -18,7 +18,7 @@ ORG = OrgConfig.model_validate(
             "network_mode": "web-egress-enforced",
             "destinations": ["github", "acme"],
             "allowed_hosts": ["status.acme.dev"],
-            "rules": {"git-force-push": True, "rm-root": False},
+            "rules": {"git-force-push": True, "git-stash-drop": False},
         },
         "destination_sets": {"acme": ["git.acme.dev", "*.artifacts.acme.dev"]},
         "defaults": {"destinations": ["github"]},
@@ -44,7 +44,7 @@ HOSTS = st.sampled_from(
     ]
 )
 SETS = st.sampled_from(["github", "pypi", "npm", "acme", "claude", "nope"])
-RULES = st.sampled_from(["git-force-push", "rm-root", "curl-pipe"])
+RULES = st.sampled_from(["git-force-push", "git-stash-drop", "git-reset-hard"])
 MODES = st.sampled_from([None, *NetworkMode])
 
 
