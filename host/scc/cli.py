@@ -41,14 +41,26 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
+    from scc.doctor import doctor
     from scc.images import image
     from scc.policy_cli import policy
+    from scc.run_cli import audit, list_sessions, prune, run, start, stop
     from scc.setup_cli import provider, setup
 
-    main.add_command(image)
-    main.add_command(setup)
-    main.add_command(provider)
-    main.add_command(policy)
+    for command in (
+        setup,
+        provider,
+        policy,
+        image,
+        start,
+        run,
+        stop,
+        list_sessions,
+        prune,
+        doctor,
+        audit,
+    ):
+        main.add_command(command)
 
 
 _register()
