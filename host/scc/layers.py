@@ -7,13 +7,13 @@ unknown keys. A bad file raises LayerError with one line per file:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from scc_guard.policy import NetworkMode
+from scc_guard.rules import RULES
 
 from scc.destinations import BUILTIN_SETS, check_host
 from scc.errors import SccError
@@ -22,18 +22,8 @@ Host = Annotated[str, AfterValidator(check_host)]
 Provider = Literal["claude", "codex"]
 
 
-def guard_rules() -> Mapping[str, Any] | None:
-    """The guard's rule catalogue by id, or None where this guard has none yet."""
-    try:
-        from scc_guard.rules import RULES  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # a guard without its catalogue: ids go unchecked
-        return None
-    return cast(Mapping[str, Any], RULES)
-
-
 def check_rule(rule: str) -> str:
-    known = guard_rules()
-    if known is not None and rule not in known:
+    if rule not in RULES:
         raise ValueError(f"unknown guard rule {rule!r} (see: scc-guard rules)")
     return rule
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from scc_guard.policy import NetworkMode, Policy, RuleSetting
+from scc_guard.rules import RULES
 
 from scc.config import (
     CA_ENV,
@@ -37,7 +38,6 @@ from scc.layers import (
     TeamProfile,
     UserConfig,
     WorkspaceConfig,
-    guard_rules,
     load_layer,
 )
 from scc.orgfetch import load_org
@@ -250,9 +250,7 @@ def merge(layers: Layers, request: Request) -> Merge:
 
 
 def _switchable(rule: str) -> bool:
-    catalogue = guard_rules()
-    entry = catalogue.get(rule) if catalogue is not None else None
-    return entry is None or bool(getattr(entry, "switchable", True))
+    return RULES[rule].switchable
 
 
 @dataclass

@@ -1,8 +1,4 @@
-"""Rule ids checked against the guard's catalogue (scc_guard.rules).
-
-These run once the guard's catalogue is part of the tree; before that, ids go
-unchecked and these tests are reported as skipped, not passed.
-"""
+"""Rule ids checked against the guard's catalogue (scc_guard.rules)."""
 
 from __future__ import annotations
 
@@ -12,8 +8,7 @@ import pytest
 from scc.config import config_path
 from scc.layers import LayerError, OrgConfig, WorkspaceConfig, parse_layer
 from scc.merge import resolve_session
-
-rules = pytest.importorskip("scc_guard.rules")
+from scc_guard import rules
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def test_show_json_is_the_policy_the_guard_reads(
 
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    policy = Policy.model_validate(shown["policy"])
+    policy = Policy.model_validate_json(json.dumps(shown["policy"]))
     assert policy.network_mode.value == "web-egress-enforced"
     assert "pypi.org" in policy.allowed_hosts
     assert shown["provider"] == "claude"
