@@ -53,6 +53,7 @@ __all__ = [
     "merge",
     "render_claude",
     "resolve_session",
+    "with_image_settings",
 ]
 
 STRICTNESS = {NetworkMode.OPEN: 0, NetworkMode.ENFORCED: 1, NetworkMode.LOCKED: 2}
@@ -517,6 +518,18 @@ def render_claude(
     }
     mcp = {name: _mcp_entry(org, name) for name in servers}
     return {"managed-settings.json": managed, "managed-mcp.json": {"mcpServers": mcp}}
+
+
+def with_image_settings(
+    image_settings: dict[str, Any], agent_settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The image's managed-settings.json with the session's fragment added.
+
+    The image's file carries the guard hook; mounting the fragment alone over
+    it would drop the hook. The image's own keys win on any clash.
+    """
+    fragment = agent_settings.get("managed-settings.json", {})
+    return {**fragment, **image_settings}
 
 
 def _mcp_entry(org: OrgConfig, name: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from scc.config import config_path, profile_path
 from scc.destinations import BUILTIN_SETS
 from scc.errors import PolicyBlocked, SccError
-from scc.merge import explain_session, resolve_session
+from scc.merge import explain_session, resolve_session, with_image_settings
 from scc_guard.policy import NetworkMode, Policy, RuleSetting
 
 ORG_TWO_TEAMS = (
@@ -395,3 +396,18 @@ def test_egress_network_from_environment_over_config(
 def test_image_override_is_passed_through(workspace: Path) -> None:
     assert resolve_session(workspace).image is None
     assert resolve_session(workspace, image="mine:1").image == "mine:1"
+
+
+def test_the_fragment_joins_the_images_managed_settings_without_losing_the_hook(
+    tmp_path: Path, workspace: Path
+) -> None:
+    image_file = Path(__file__).parents[2] / "images/claude/managed-settings.json"
+    image_settings = json.loads(image_file.read_text())
+    _configure(Case(team="backend"), tmp_path, workspace)
+    agent = resolve_session(workspace).agent_settings
+
+    combined = with_image_settings(image_settings, agent)
+    assert combined["hooks"] == image_settings["hooks"]
+    assert combined["allowManagedHooksOnly"] is True
+    assert combined["enabledPlugins"] == {"lint@acme-tools": True}
+    assert with_image_settings(image_settings, {}) == image_settings
