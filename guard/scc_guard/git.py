@@ -155,6 +155,9 @@ class Spec:
         for entry in table.split():
             names, _, kind = entry.partition(":")
             long, _, short = names.partition("/")
+            if len(long) == 1:
+                self.short[long] = (long, kind)
+                continue
             self.long[long] = kind
             if short:
                 self.short[short] = (long, kind)
