@@ -13,8 +13,7 @@ import sys
 
 from scc_guard import __version__
 from scc_guard.errors import GuardError
-from scc_guard.policy import AUDIT_DIR, POLICY_PATH
-from scc_guard.policyfile import NETWORK_MODES, PolicyView
+from scc_guard.policyfile import AUDIT_DIR, NETWORK_MODES, POLICY_PATH, PolicyView
 from scc_guard.shim import EXIT_BLOCKED
 from scc_guard.verdict import Verdict
 
