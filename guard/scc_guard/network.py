@@ -294,6 +294,7 @@ _WGET_VALUES = frozenset(
         "--use-askpass",
     ]
 )
+_IPV6_CHARS = frozenset("[]0123456789abcdefABCDEF:.")
 _SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 _SCP_VALUES = frozenset("cDFiJlPSXo")
 _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
@@ -409,9 +410,10 @@ def _curl(args: list[str], scope: Scope) -> list[str]:
         else:
             urls.append(arg)
     for url in urls:
-        if globbing and any(
-            char in url.partition("://")[2].partition("/")[0] for char in "{}[]"
-        ):
+        authority = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+        if authority.startswith("[") and set(authority) <= _IPV6_CHARS:
+            authority = ""  # an IPv6 literal, not a pattern
+        if globbing and any(char in authority for char in "{}[]"):
             scope.unverifiable("curl expands a URL pattern into several hosts")
         hosts.append(url_host(url, scope))
     return hosts

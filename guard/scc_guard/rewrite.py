@@ -251,8 +251,7 @@ class _Rewriter:
         """Copy one word; return its plain text when it has no quoting at all."""
         start = self.pos
         plain = True
-        if command_start:
-            self.array_assignment()
+        self.array_assignment()
         while self.pos < len(self.src):
             char = self.peek()
             if char in _OPERATOR_CHARS:

@@ -264,7 +264,12 @@ class _Walker:
                 walker.node(part.command, None)
                 self.scope.cwd = saved
                 produced = self.output_of(part.command)
-                if part.kind == "processsubstitution" and not produced.startswith(DYN):
+                if part.kind == "commandsubstitution":
+                    # Its output is split into words at run time: unknown,
+                    # except that downloaded content stays marked as such.
+                    if produced != programs.STDIN_NETWORK:
+                        produced = DYN
+                elif not produced.startswith(DYN):
                     produced = _SCRIPT + produced
                 subs[part.pos[0]] = produced
             elif part.kind in {"parameter", "tilde"}:
