@@ -102,9 +102,9 @@ def main(
 def _policy(args: argparse.Namespace) -> PolicyView:
     """The policy to judge under: a file, flags, or both (flags win)."""
     if args.policy or not (args.network_mode or args.allow_host):
-        from scc_guard.policy import load_policy
+        from scc_guard.policyfile import read_policy_view
 
-        view = load_policy(args.policy or args.default_policy).view()
+        view = read_policy_view(args.policy or args.default_policy)
     else:
         view = PolicyView()
     return PolicyView(
