@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from scc_guard.errors import PolicyError
 from scc_guard.policy import Policy, load_policy, schema_text
 from scc_guard.policyfile import SCHEMA_FILE, read_policy_view
+
 from tests.guard.conftest import REPO
 
 VALID = [

@@ -83,9 +83,22 @@ def sandbox(tmp_path: Path) -> Sandbox:
     (box.lib / "bashlex").symlink_to(Path(bashlex.__file__).parent)
     box.write_policy({"session": "test-session", "allowed_hosts": ["github.com"]})
     subprocess.run(
-        [sys.executable, "-m", "scc_guard", "install-shims", "--lib", str(box.lib),
-         "--dest", str(box.shims), "--launcher", str(box.launcher),
-         "--policy", str(box.policy), "--audit-dir", str(box.audit)],
+        [
+            sys.executable,
+            "-m",
+            "scc_guard",
+            "install-shims",
+            "--lib",
+            str(box.lib),
+            "--dest",
+            str(box.shims),
+            "--launcher",
+            str(box.launcher),
+            "--policy",
+            str(box.policy),
+            "--audit-dir",
+            str(box.audit),
+        ],
         check=True,
         capture_output=True,
     )
@@ -110,8 +123,19 @@ def repo(tmp_path: Path) -> tuple[Path, Path]:
 def test_install_writes_one_executable_shim_per_tool(sandbox: Sandbox) -> None:
     names = sorted(path.name for path in sandbox.shims.iterdir())
     assert names == sorted(
-        ["git", "curl", "wget", "ssh", "scp", "sftp", "rsync", "nc", "ncat",
-         "socat", "telnet"]
+        [
+            "git",
+            "curl",
+            "wget",
+            "ssh",
+            "scp",
+            "sftp",
+            "rsync",
+            "nc",
+            "ncat",
+            "socat",
+            "telnet",
+        ]
     )
     for path in [*sandbox.shims.iterdir(), sandbox.launcher]:
         assert os.access(path, os.X_OK)
@@ -205,9 +229,12 @@ def test_environment_cannot_redirect_or_disable_the_shim(
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(None, "cannot read policy"), ("{not json", "not JSON"),
-     ('{"network_mode": "wide-open"}', "network_mode"),
-     ('{"rules": {"cannot-verify": {"enabled": false}}}', "cannot be switched off")],
+    [
+        (None, "cannot read policy"),
+        ("{not json", "not JSON"),
+        ('{"network_mode": "wide-open"}', "network_mode"),
+        ('{"rules": {"cannot-verify": {"enabled": false}}}', "cannot be switched off"),
+    ],
     ids=["missing", "malformed", "bad-mode", "unswitchable-rule-off"],
 )
 def test_bad_policy_blocks_every_guarded_command(
@@ -263,7 +290,11 @@ def test_launcher_uses_the_baked_policy(sandbox: Sandbox, tmp_path: Path) -> Non
     sandbox.write_policy({"network_mode": "locked-down-web"})
     result = subprocess.run(
         [str(sandbox.launcher), "check", "--", "curl https://github.com/"],
-        capture_output=True, text=True, env=_git_env(), cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        env=_git_env(),
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 1
     assert "[network-egress]" in result.stdout
@@ -280,13 +311,24 @@ def test_install_rejects_bad_paths_and_creates_nothing(
     lib = tmp_path / "lib"
     (lib / "scc_guard").mkdir(parents=True)
     (lib / "scc_guard" / "shim.py").write_text("")
-    args = {"--lib": str(lib), "--dest": str(tmp_path / "shims"),
-            "--launcher": str(tmp_path / "bin" / "scc-guard")}
+    args = {
+        "--lib": str(lib),
+        "--dest": str(tmp_path / "shims"),
+        "--launcher": str(tmp_path / "bin" / "scc-guard"),
+    }
     args[bad[0]] = bad[1]
     result = subprocess.run(
-        [sys.executable, "-m", "scc_guard", "install-shims",
-         *[item for pair in args.items() for item in pair]],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scc_guard",
+            "install-shims",
+            *[item for pair in args.items() for item in pair],
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
