@@ -6,6 +6,8 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scc_guard.scope import DYN, Scope
 
 TOOLS = frozenset(
@@ -294,6 +296,8 @@ _WGET_VALUES = frozenset(
         "--use-askpass",
     ]
 )
+HostFinder = Callable[[list[str], Scope], list[str]]
+
 _IPV6_CHARS = frozenset("[]0123456789abcdefABCDEF:.")
 _SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 _SCP_VALUES = frozenset("cDFiJlPSXo")
@@ -378,8 +382,9 @@ def authority_host(authority: str, scope: Scope) -> str:
 
 
 def _curl(args: list[str], scope: Scope) -> list[str]:
-    hosts, index, globbing = [], 0, True
+    hosts: list[str] = []
     urls: list[str] = []
+    index, globbing = 0, True
     while index < len(args):
         arg = args[index]
         index += 1
@@ -533,7 +538,7 @@ def _remote_operand(operand: str, scope: Scope) -> str | None:
     return authority_host(head, scope)
 
 
-def _copy(program: str, values: frozenset[str]):  # type: ignore[no-untyped-def]
+def _copy(program: str, values: frozenset[str]) -> HostFinder:
     def hosts_of(args: list[str], scope: Scope) -> list[str]:
         hosts, operands = _ssh_options(args, values, scope, program)
         if program == "sftp" and operands and "://" not in operands[0]:
@@ -627,7 +632,7 @@ def _nc(args: list[str], scope: Scope) -> list[str]:
 
 
 def _socat(args: list[str], scope: Scope) -> list[str]:
-    hosts = []
+    hosts: list[str] = []
     for arg in args:
         if arg.startswith("-") and arg != "-":
             continue

@@ -8,6 +8,7 @@ substitutions the parser dropped, limits.
 from __future__ import annotations
 
 import posixpath
+from typing import Any
 
 from scc_guard import programs
 from scc_guard.network import FETCHERS
@@ -48,6 +49,9 @@ _STRUCTURAL = frozenset(
     {"list", "pipeline", "compound", "if", "for", "while", "until", "function"}
 )
 _SCRIPT = DYN + "script:"
+
+Node = Any
+"""A bashlex AST node (bashlex ships no type information)."""
 
 
 def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
@@ -108,7 +112,7 @@ def split_words(text: str, scope: Scope) -> list[str]:
     return [walker.expand(part, {}) for part in trees[0].parts if part.kind == "word"]
 
 
-def _parse(text: str) -> list:  # type: ignore[type-arg]
+def _parse(text: str) -> list[Node]:
     import bashlex
 
     return list(bashlex.parse(text))
@@ -150,7 +154,7 @@ class _Walker:
 
     # -- structure -----------------------------------------------------------
 
-    def node(self, node, stdin: str | None) -> None:  # type: ignore[no-untyped-def]
+    def node(self, node: Node, stdin: str | None) -> None:
         kind = node.kind
         if kind == "command":
             self.command(node, stdin)
@@ -166,7 +170,7 @@ class _Walker:
         else:
             self.scope.unverifiable(f"unsupported shell construct ({kind})")
 
-    def child(self, child) -> None:  # type: ignore[no-untyped-def]
+    def child(self, child: Node) -> None:
         if child.kind in {"word", "assignment"}:
             self.substitutions(child, {})
         elif child.kind == "redirect":
@@ -174,7 +178,7 @@ class _Walker:
         else:
             self.node(child, None)
 
-    def compound(self, node) -> None:  # type: ignore[no-untyped-def]
+    def compound(self, node: Node) -> None:
         subshell = (
             node.list
             and node.list[0].kind == "reservedword"
@@ -188,7 +192,7 @@ class _Walker:
         if subshell:
             self.scope.cwd = saved
 
-    def pipeline(self, node) -> None:  # type: ignore[no-untyped-def]
+    def pipeline(self, node: Node) -> None:
         previous = None
         for part in node.parts:
             if part.kind in {"pipe", "reservedword"}:
@@ -199,7 +203,7 @@ class _Walker:
 
     # -- commands ------------------------------------------------------------
 
-    def command(self, node, stdin: str | None) -> None:  # type: ignore[no-untyped-def]
+    def command(self, node: Node, stdin: str | None) -> None:
         subs: dict[int, str] = {}
         env_nodes, word_nodes = [], []
         for part in node.parts:
@@ -223,7 +227,7 @@ class _Walker:
             env += [word for word in words[1:] if _is_assignment(word)]
         programs.judge_words(words, self.scope, stdin, env)
 
-    def redirect(self, node, subs: dict[int, str]) -> str | None:  # type: ignore[no-untyped-def]
+    def redirect(self, node: Node, subs: dict[int, str]) -> str | None:
         """Judge a redirect's target; return what it feeds to stdin, if known."""
         target = node.output
         if not hasattr(target, "kind"):
@@ -253,7 +257,7 @@ class _Walker:
         walker.judge(prepared.text, prepared.count)
         self.scope.cwd = self.scope.cwd
 
-    def substitutions(self, node, subs: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    def substitutions(self, node: Node, subs: dict[int, str]) -> None:
         """Judge command and process substitutions inside a word."""
         for part in getattr(node, "parts", None) or []:
             if part.kind in {"commandsubstitution", "processsubstitution"}:
@@ -277,7 +281,7 @@ class _Walker:
             else:
                 self.substitutions(part, subs)
 
-    def output_of(self, node) -> str:  # type: ignore[no-untyped-def]
+    def output_of(self, node: Node) -> str:
         """What a command writes to stdout, when the guard can know it."""
         if node.kind == "pipeline":
             commands = [part for part in node.parts if part.kind == "command"]
@@ -307,7 +311,7 @@ class _Walker:
 
     # -- words ---------------------------------------------------------------
 
-    def expand(self, node, subs: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
+    def expand(self, node: Node, subs: dict[int, str]) -> str:
         start, end = node.pos
         return expand_word(self.text, start, end, subs, self.scope)
 
@@ -439,7 +443,7 @@ def _decode(text: str) -> str:
     )
 
 
-def _count_substitutions(node) -> int:  # type: ignore[no-untyped-def]
+def _count_substitutions(node: Node) -> int:
     count = 1 if node.kind in {"commandsubstitution", "processsubstitution"} else 0
     for name in ("parts", "list"):
         for child in getattr(node, name, None) or []:

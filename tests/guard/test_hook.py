@@ -84,7 +84,7 @@ def test_unreadable_hook_input_is_denied(
 
 
 def test_missing_policy_denies(tmp_path: Path) -> None:
-    code, answer = _ask("claude", _event("ls"), tmp_path / "none.json", tmp_path)
+    _, answer = _ask("claude", _event("ls"), tmp_path / "none.json", tmp_path)
     assert "policy-invalid" in _denied(answer)
 
 

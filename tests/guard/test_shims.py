@@ -208,7 +208,7 @@ def test_every_decision_is_audited(sandbox: Sandbox, repo: tuple[Path, Path]) ->
 def test_environment_cannot_redirect_or_disable_the_shim(
     sandbox: Sandbox, repo: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    work, remote = repo
+    work, _ = repo
     fake = tmp_path / "fake" / "scc_guard"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
