@@ -1,8 +1,8 @@
 """Hermetic defaults for every test, and the real-engine fixtures.
 
-Every test gets a temporary home and config dirs and no DOCKER_* or proxy
-variables (nor SCC_* settings). Docker-marked tests get a client for the real engine; under CI=true
-an unreachable engine fails them instead of skipping. Whatever a test creates
+Every test gets a temporary home and config dirs and no DOCKER_*, SCC_* or
+proxy variables. Docker-marked tests get a client for the real engine; under
+CI=true an unreachable engine fails them instead of skipping. Whatever a test creates
 carries TEST_LABEL, and the session fails if any labelled object is left.
 """
 
