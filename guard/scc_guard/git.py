@@ -106,6 +106,7 @@ _EXEC_ENV = frozenset(
         "PAGER",
         "EDITOR",
         "VISUAL",
+        "PROMPT_COMMAND",
     }
 )
 _UNVERIFIABLE_ENV = frozenset(

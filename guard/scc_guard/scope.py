@@ -75,4 +75,5 @@ class Scope:
             if self.cwd is None:
                 return None
             path = posixpath.join(self.cwd, path)
-        return posixpath.normpath(path)
+        path = posixpath.normpath(path)
+        return "/" + path.lstrip("/") if path.startswith("//") else path

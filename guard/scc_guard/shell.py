@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from scc_guard import programs
+from scc_guard import network, programs
 from scc_guard.network import FETCHERS
 from scc_guard.rewrite import HEREDOC_WORD, Heredoc, RewriteError, prepare
 from scc_guard.scope import DYN, HOME, Scope
@@ -236,6 +236,9 @@ class _Walker:
         word = self.expand(target, subs)
         if node.type == "<" and word.startswith(HEREDOC_WORD):
             return self.heredoc_content(word)
+        if word.startswith(("/dev/tcp/", "/dev/udp/")):
+            host = word.split("/")[3] if word.count("/") >= 4 else DYN
+            network.judge_hosts(f"bash {word[:8]}", [host], self.scope)
         if node.type == "<<<":
             return word + "\n"
         return None
