@@ -448,7 +448,7 @@ def _string_literals(code: str) -> list[str]:
 def _alias(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
     """Aliases expand when the agent's shell enables them: judge their text."""
     for arg in args:
-        name, equals, value = arg.partition("=")
+        _, equals, value = arg.partition("=")
         if equals:
             judge_script(value, scope)
 
