@@ -91,12 +91,20 @@ def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
 
     if text.startswith(DYN):
         if text == STDIN_NETWORK:
-            scope.block("network-exec", "downloaded content is executed by a shell")
+            _downloaded("downloaded content is executed by a shell", scope)
             return
         scope.unverifiable("the shell code is computed at run time")
     if DYN in text:
         scope.unverifiable("the shell code is computed at run time")
     judge_shell_text(text, scope.deeper(), stdin)
+
+
+def _downloaded(reason: str, scope: Scope) -> None:
+    """Downloaded content run as code: recorded in open mode, blocked otherwise."""
+    if scope.policy.network_mode == "open":
+        scope.note(reason)
+    else:
+        scope.block("network-exec", reason)
 
 
 def _is_interpreter(program: str) -> bool:
@@ -343,7 +351,7 @@ def _source(program: str, args: list[str], scope: Scope, stdin: str | None) -> N
 def _judge_generated(target: str, scope: Scope) -> None:
     """Code from a process substitution or a file computed at run time."""
     if target.startswith(STDIN_NETWORK):
-        scope.block("network-exec", "downloaded content is executed")
+        _downloaded("downloaded content is executed", scope)
         return
     if target.startswith(DYN + "script:"):
         judge_script(target[len(DYN + "script:") :], scope)
@@ -410,14 +418,14 @@ def _judge_interpreter(
         index += 1
     if stdin is not None:
         if stdin == STDIN_NETWORK:
-            scope.block("network-exec", "downloaded content is run by an interpreter")
+            _downloaded("downloaded content is run by an interpreter", scope)
         judge_code(stdin, scope)
 
 
 def judge_code(code: str, scope: Scope) -> None:
     """Interpreter code: when it spawns programs, judge the strings it passes."""
     if code.startswith(STDIN_NETWORK):
-        scope.block("network-exec", "downloaded content is run by an interpreter")
+        _downloaded("downloaded content is run by an interpreter", scope)
         return
     lowered = code.lower()
     if not any(marker in lowered for marker in _SPAWNERS):
