@@ -21,9 +21,9 @@ def judge_command(
         return _unverifiable(f"command longer than {MAX_COMMAND_CHARS} characters")
 
     def run(scope: Scope) -> None:
-        from scc_guard.shell import judge_script
+        from scc_guard.programs import judge_text
 
-        judge_script(command, scope)
+        judge_text(command, scope)
 
     return _judge(run, policy, cwd, trace)
 

@@ -16,6 +16,35 @@ from scc_guard.scope import DYN, Scope
 
 Handler = Callable[[str, list[str], Scope, "str | None"], None]
 
+_PLAIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-*~ \t"
+)
+_RESERVED = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "case",
+        "esac",
+        "for",
+        "select",
+        "while",
+        "until",
+        "do",
+        "done",
+        "in",
+        "function",
+        "time",
+        "coproc",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+    }
+)
 STDIN_UNKNOWN = DYN + "unknown"
 STDIN_NETWORK = DYN + "network"
 
@@ -85,10 +114,41 @@ def _printable(words: list[str]) -> list[str]:
     return [word.replace(DYN, "$?") for word in words]
 
 
+def judge_text(text: str, scope: Scope, stdin: str | None = None) -> None:
+    """Judge shell text: plain words directly, anything else through the parser."""
+    words = plain_words(text)
+    if words is None:
+        from scc_guard.shell import judge_parsed
+
+        judge_parsed(text, scope, stdin)
+        return
+    scope.show(f"plain words: {' '.join(words)}")
+    env = []
+    while words and is_assignment(words[0]):
+        env.append(words.pop(0))
+    if words[:1] in (["cd"], ["pushd"]):
+        scope.change_directory(words[1:])
+    else:
+        judge_words(words, scope, None, env)
+
+
+def plain_words(text: str) -> list[str] | None:
+    """Words of text that has no shell syntax beyond blanks, else None."""
+    if not set(text) <= _PLAIN:
+        return None
+    words = text.split()
+    if words and words[0] in _RESERVED:
+        return None
+    return words
+
+
+def is_assignment(word: str) -> bool:
+    name, equals, _ = word.partition("=")
+    return bool(equals) and name.isidentifier()
+
+
 def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
     """Judge shell source code (bash -c, eval, here-docs fed to a shell)."""
-    from scc_guard.shell import judge_script as judge_shell_text
-
     if text.startswith(DYN):
         if text == STDIN_NETWORK:
             _downloaded("downloaded content is executed by a shell", scope)
@@ -96,7 +156,7 @@ def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
         scope.unverifiable("the shell code is computed at run time")
     if DYN in text:
         scope.unverifiable("the shell code is computed at run time")
-    judge_shell_text(text, scope.deeper(), stdin)
+    judge_text(text, scope.deeper(), stdin)
 
 
 def _downloaded(reason: str, scope: Scope) -> None:

@@ -380,3 +380,21 @@ def test_git_config_parameters_set_by_git_itself_pass(
     work, _ = repo
     env = {**_git_env(), "GIT_CONFIG_PARAMETERS": "'user.name'='x'"}
     assert sandbox.run("git", "status", cwd=work, env=env).returncode == 0
+
+
+def test_launcher_answers_the_hook_with_the_baked_policy(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    event = json.dumps({"tool_name": "Bash", "tool_input": {"command": "git push -f"}})
+    result = subprocess.run(
+        [str(sandbox.launcher), "hook", "claude"],
+        input=event,
+        capture_output=True,
+        text=True,
+        env=_git_env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    decision = json.loads(result.stdout)["hookSpecificOutput"]
+    assert (result.returncode, decision["permissionDecision"]) == (0, "deny")
+    assert sandbox.audit_lines()[-1]["entry"] == "hook:claude"
