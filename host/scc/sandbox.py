@@ -59,6 +59,7 @@ FAST_ARP = {
     "net.ipv4.neigh.eth0.retrans_time_ms": "100",
 }
 REDACTED = "<redacted>"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
 @dataclass
@@ -355,7 +356,7 @@ def _plan_network(
             RELAY_SOCKET,
         ]
         proxy_env = f"http://127.0.0.1:{PROXY_PORT}"
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    for name in PROXY_VARIABLES:
         agent.env[name] = proxy_env
     agent.env["NO_PROXY"] = agent.env["no_proxy"] = "localhost,127.0.0.1,::1"
 
@@ -530,12 +531,17 @@ class Sandbox:
         return {"proxy": address, "gateway": gateway}
 
     def _container(self, spec: ContainerPlan, values: dict[str, str]) -> Any:
-        fill = lambda text: text.format(**values) if values else text  # noqa: E731
         command = spec.command
         entrypoint = None
+        env = dict(spec.env)
         if spec.role == "agent":
+            split = spec.command.index("--")
+            steps = [_fill(step, values) for step in spec.command[:split]]
             source = PRELUDE.read_text()
-            command = ["-I", "-S", "-c", source, *map(fill, spec.command)]
+            command = ["-I", "-S", "-c", source, *steps, *spec.command[split:]]
+            for name in PROXY_VARIABLES:
+                if name in env:
+                    env[name] = _fill(env[name], values)
             entrypoint = ["/usr/bin/python3"]
         elif spec is self.plan.relay:
             entrypoint = ["/bin/sh", "-c", _RELAY_SCRIPT, "relay"]
@@ -549,7 +555,7 @@ class Sandbox:
             entrypoint=entrypoint,
             name=spec.name,
             user=spec.user or None,
-            environment={k: fill(v) for k, v in spec.env.items()},
+            environment=env,
             labels=spec.labels,
             mounts=mounts,
             tmpfs=tmpfs,
@@ -574,6 +580,12 @@ class Sandbox:
 
     def _start(self, container: Any) -> None:
         container.start()
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 _RELAY_SCRIPT = (
