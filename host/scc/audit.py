@@ -88,6 +88,7 @@ class DenialWatcher:
         self.locked = plan.mode == "locked-down-web"
         self._stop = threading.Event()
         self._offset = 0
+        self._told: set[str] = set()
         self._thread = threading.Thread(target=self._follow, daemon=True)
 
     def __enter__(self) -> DenialWatcher:
@@ -123,5 +124,6 @@ class DenialWatcher:
                 )
             except ValueError:
                 continue
-            if line_text:
+            if line_text and line_text not in self._told:
+                self._told.add(line_text)
                 print(line_text, file=sys.stderr, flush=True)

@@ -192,7 +192,7 @@ def plan_session(
         gid=gid,
         allowed_hosts=list(_allowed_hosts(settings)),
         audit_dir=str(audit),
-        egress_network=egress if mode is NetworkMode.ENFORCED else None,
+        egress_network=egress if mode is not NetworkMode.OPEN else None,
         networks=[],
         volumes=[],
         proxy=None,

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,16 +64,14 @@ def ours(client) -> dict[str, list]:  # type: ignore[no-untyped-def]
 
 def session_leftovers(client) -> list[str]:  # type: ignore[no-untyped-def]
     """Objects of sessions (not the per-user state volumes, which persist)."""
-    found = ours(client)
-    return [
-        f"{kind} {obj.name}"
-        for kind, objs in found.items()
-        for obj in objs
-        if (
-            obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {}
-        ).get("io.scc.role")
-        != "state"
-    ]
+    left = []
+    for kind, objs in ours(client).items():
+        for obj in objs:
+            attrs = obj.attrs
+            labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+            if "io.scc.session" in labels and labels.get("io.scc.role") != "state":
+                left.append(f"{kind} {obj.name}")
+    return left
 
 
 @pytest.fixture(scope="session")
@@ -147,3 +146,140 @@ def scc(
         argv, capture_output=True, text=True, env=environ, timeout=timeout, check=False
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@dataclass
+class Destinations:
+    """Test-made servers on a 198.18.0.0/15 network the proxy's egress leg joins."""
+
+    network: str
+    prefix: str
+    dns_container: object
+
+    @property
+    def dns(self) -> str:
+        return f"{self.prefix}.53"
+
+    def ip(self, host: int) -> str:
+        return f"{self.prefix}.{host}"
+
+    def env(self) -> dict[str, str]:
+        return {"SCC_EGRESS_NETWORK": self.network, "SCC_PROXY_DNS": self.dns}
+
+    def dns_log(self) -> str:
+        return self.dns_container.logs().decode()  # type: ignore[attr-defined]
+
+
+TLS_SERVER = r"""
+import http.server, socket, ssl, threading
+plain = socket.create_server(("", 8443))
+threading.Thread(target=lambda: [plain.accept()[0].close() for _ in iter(int, 1)],
+                 daemon=True).start()
+server = http.server.HTTPServer(("", 443), http.server.SimpleHTTPRequestHandler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain("/certs/cert.pem", "/certs/key.pem")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+TEST_NAMES = {
+    "web.scc-test.example": 80,
+    "tls.scc-test.example": 43,
+    "denied.scc-test.example": 80,
+    "api.anthropic.com": 43,
+}
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("certs")
+    names = ",".join(f"DNS:{n}" for n in TEST_NAMES)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=scc-test",
+            "-addext",
+            f"subjectAltName={names}",
+            "-keyout",
+            str(path / "key.pem"),
+            "-out",
+            str(path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    path.chmod(0o755)
+    for file in path.iterdir():
+        file.chmod(0o644)
+    return path
+
+
+@pytest.fixture(scope="session")
+def proxy_image(docker_client) -> str:  # type: ignore[no-untyped-def]
+    from scc import __version__
+
+    name = os.environ.get("SCC_PROXY_IMAGE") or f"scc-proxy:{__version__}"
+    try:
+        docker_client.images.get(name)
+    except Exception:
+        pytest.fail(f"proxy image {name} is missing: run `make images`")
+    return name
+
+
+@pytest.fixture(scope="session")
+def destinations(docker_client, agent_image, certificate) -> Iterator[Destinations]:  # type: ignore[no-untyped-def]
+    import docker.errors
+    import docker.types
+
+    labels = {"scc.test": "1", RUN_LABEL: RUN_ID}
+    network = None
+    for third in range(int(RUN_ID[:4], 16) % 200 + 20, 256):
+        prefix = f"198.18.{third}"
+        pool = docker.types.IPAMPool(subnet=f"{prefix}.0/24", gateway=f"{prefix}.1")
+        try:
+            network = docker_client.networks.create(
+                f"scc-sandbox-test-{RUN_ID}",
+                driver="bridge",
+                labels=labels,
+                ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+            )
+            break
+        except docker.errors.APIError:
+            continue
+    assert network is not None
+    addresses = " ".join(f"--address=/{n}/{prefix}.{h}" for n, h in TEST_NAMES.items())
+    common = {"labels": labels, "detach": True, "network": network.name}
+
+    def serve(host: int, command: list[str], **extra: object):  # type: ignore[no-untyped-def]
+        container = docker_client.containers.create(
+            agent_image, command, **common, **extra
+        )
+        network.disconnect(container)
+        network.connect(container, ipv4_address=f"{prefix}.{host}")
+        container.start()
+        return container
+
+    dns = serve(
+        53,
+        [
+            "sh",
+            "-c",
+            f"exec dnsmasq -k --no-resolv --no-hosts --log-queries "
+            f"--log-facility=- --user=root {addresses}",
+        ],
+    )
+    serve(80, ["python3", "-m", "http.server", "80"])
+    serve(
+        43,
+        ["python3", "-c", TLS_SERVER],
+        volumes={str(certificate): {"bind": "/certs", "mode": "ro"}},
+    )
+    time.sleep(1)
+    yield Destinations(network.name, prefix, dns)
