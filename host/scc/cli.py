@@ -23,6 +23,11 @@ class SccGroup(click.Group):
                 raise
             click.echo(f"scc: error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except click.ClickException as exc:  # usage errors below the top level
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"scc: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
 
 
 @click.group(cls=SccGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,9 +43,23 @@ def main(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from scc.doctor import doctor
     from scc.images import image
+    from scc.policy_cli import policy
     from scc.run_cli import audit, list_sessions, prune, run, start, stop
+    from scc.setup_cli import provider, setup
 
-    for command in (image, start, run, stop, list_sessions, prune, doctor, audit):
+    for command in (
+        setup,
+        provider,
+        policy,
+        image,
+        start,
+        run,
+        stop,
+        list_sessions,
+        prune,
+        doctor,
+        audit,
+    ):
         main.add_command(command)
 
 

@@ -140,7 +140,7 @@ def _session(
             agent = sandbox.create()
             with DenialWatcher(plan):
                 if interactive:
-                    from scc.terminal import attach_interactive
+                    from scc.attach import attach_interactive
 
                     return attach_interactive(client, agent)
                 return _stream(client, agent)
