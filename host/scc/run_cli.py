@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from scc import session as ids
 from scc.audit import DenialWatcher, timeline
 from scc.engine import connect
 from scc.errors import PolicyBlocked, SccError
+from scc.merge import resolve_session
 from scc.sandbox import (
     Plan,
     Sandbox,
@@ -28,7 +28,6 @@ from scc.sandbox import (
     remove_session_objects,
     session_objects,
 )
-from scc.settings import resolve_session
 
 
 def sandbox_options(func: Any) -> Any:
@@ -110,14 +109,12 @@ def _session(
     allow_home: bool,
 ) -> int:
     workspace = check_workspace(path or _default_workspace(), allow_home=allow_home)
-    if ca_cert is not None and not ca_cert.is_file():
-        raise SccError(f"--ca-cert {ca_cert}: no such file")
     settings = resolve_session(
         workspace,
         provider=provider,
         network=network,
         allow_hosts=allow_hosts,
-        ca_cert=ca_cert or _env_ca_cert(),
+        ca_cert=ca_cert,
         image=image,
     )
     if allow_hosts and settings.policy.network_mode is NetworkMode.LOCKED:
@@ -148,11 +145,6 @@ def _session(
             return 130
         finally:
             sandbox.remove()
-
-
-def _env_ca_cert() -> Path | None:
-    value = os.environ.get("SCC_CA_CERT")
-    return Path(value) if value else None
 
 
 def _default_workspace() -> Path:

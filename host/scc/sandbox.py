@@ -21,9 +21,10 @@ from typing import Any
 
 from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 
+from scc import __version__
 from scc import session as ids
 from scc.errors import PolicyBlocked, SccError
-from scc.settings import SessionSettings
+from scc.merge import SessionSettings
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ def plan_session(
     sid = session or ids.new_session_id()
     uid, gid = agent_identity(workspace)
     mode = settings.policy.network_mode
-    egress = settings.egress_network or os.environ.get("SCC_EGRESS_NETWORK") or None
+    egress = settings.egress_network
     common = {
         ids.LABEL_PID: str(os.getpid()),
         ids.LABEL_MODE: mode.value,
@@ -247,7 +248,7 @@ def _agent_plan(
     if settings.ca_cert:
         mounts.append(Mount(CA_PATH, str(settings.ca_cert.resolve()), read_only=True))
         env |= dict.fromkeys(CA_VARIABLES, CA_PATH)
-    if settings.agent_settings is not None and settings.provider == "claude":
+    if settings.agent_settings and settings.provider == "claude":
         mounts.append(
             Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), read_only=True)
         )
@@ -255,7 +256,7 @@ def _agent_plan(
     return ContainerPlan(
         name=f"scc-{sid}-agent",
         role="agent",
-        image=settings.image,
+        image=settings.image or f"scc-{settings.provider}:{__version__}",
         command=["tty", "--", *argv] if interactive else ["--", *argv],
         user=f"{uid}:{gid}",
         network="",
@@ -364,8 +365,6 @@ def _plan_network(
 def _proxy_plan(
     plan: Plan, settings: SessionSettings, outside: str, common: dict[str, str]
 ) -> ContainerPlan:
-    from scc import __version__
-
     run = Path(plan.audit_dir, "run")
     return ContainerPlan(
         name=f"scc-{plan.session}-proxy",
@@ -430,6 +429,9 @@ class Sandbox:
             ) from exc
         except docker.errors.APIError as exc:
             raise SandboxError(f"Docker refused: {exc.explanation or exc}") from exc
+        except docker.errors.ContainerError as exc:
+            detail = (exc.stderr or b"").decode(errors="replace").strip()
+            raise SandboxError(f"cannot prepare the agent's state: {detail}") from exc
         return self.agent
 
     def remove(self) -> None:
@@ -451,7 +453,7 @@ class Sandbox:
         (run / "resolv.conf").write_text(
             "# scc: no DNS inside the sandbox\noptions attempts:1 timeout:1\n"
         )
-        if self.settings.agent_settings is not None:
+        if self.settings.agent_settings:
             (run / "agent-settings.json").write_text(
                 json.dumps(self.settings.agent_settings)
             )
@@ -485,10 +487,16 @@ class Sandbox:
             driver_opts=volume.driver_opts or None,
         )
         if volume.keep:
-            self._chown_state(volume.name)
+            try:
+                self._chown_state(volume.name)
+            except docker.errors.DockerException:
+                self.client.volumes.get(volume.name).remove(force=True)
+                raise
 
     def _chown_state(self, name: str) -> None:
         """A new state volume belongs to root; a short root helper hands it over."""
+        from docker.types import Mount as DockerMount
+
         state = next(m.target for m in self.plan.agent.mounts if m.source == name)
         self.client.containers.run(
             self.plan.agent.image,
@@ -496,10 +504,10 @@ class Sandbox:
             entrypoint=[],
             user="0:0",
             cap_drop=["ALL"],
-            cap_add=["CHOWN", "FOWNER"],
+            cap_add=["CHOWN", "FOWNER", "DAC_OVERRIDE", "DAC_READ_SEARCH"],
             security_opt=["no-new-privileges"],
             network_mode="none",
-            volumes={name: {"bind": state, "mode": "rw"}},
+            mounts=[DockerMount(state, name, type="volume", no_copy=True)],
             labels=ids.labels(self.plan.session, "state"),
             remove=True,
             use_config_proxy=False,
@@ -606,10 +614,17 @@ def _docker_mounts(
         if mount.kind == "tmpfs":
             tmpfs[mount.target] = mount.options
         elif mount.kind == "volume":
-            volumes[mount.source] = {
-                "bind": mount.target,
-                "mode": "ro" if mount.read_only else "rw",
-            }
+            # no_copy: the image's directory must not be copied over the volume
+            # again, which would also hand its root back to the image's owner.
+            binds.append(
+                DockerMount(
+                    mount.target,
+                    mount.source,
+                    type="volume",
+                    read_only=mount.read_only,
+                    no_copy=True,
+                )
+            )
         else:
             binds.append(
                 DockerMount(

@@ -33,7 +33,7 @@ RUN apt-get update -qq \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
     python3 curl ca-certificates openssl dnsmasq-base >/dev/null \\
  && rm -rf /var/lib/apt/lists/*
-RUN useradd -u 1000 -m agent
+RUN useradd -u 1000 -m agent && install -d -o 1000 -g 1000 -m 0700 /home/agent/.claude
 """
 
 
@@ -94,6 +94,9 @@ def agent_image(docker_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
     )
     yield tag
     docker_client.images.remove(tag, force=True)
+    selector = {"label": f"{RUN_LABEL}={RUN_ID}"}
+    for layer in docker_client.images.list(all=True, filters=selector):
+        docker_client.images.remove(layer.id, force=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -134,7 +137,13 @@ def scc(
         docker_gid = grp.getgrnam("docker").gr_gid
         home = Path(tempfile.mkdtemp(prefix="scc-home-", dir="/tmp"))
         os.chown(home, as_uid, as_uid)
-        environ |= {"HOME": str(home), "XDG_STATE_HOME": str(home / "state")}
+        environ |= {
+            "HOME": str(home),
+            **{
+                f"XDG_{d.upper()}_HOME": str(home / d)
+                for d in ("state", "config", "cache", "data")
+            },
+        }
         argv = [
             "setpriv",
             f"--reuid={as_uid}",
