@@ -40,13 +40,15 @@ def tcp(host, port):
 def udp(host, port):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(1)
-        query = bytes.fromhex("abcd01000001000000000000") + b"\x03web\x08scc-test\x07example\x00\x00\x01\x00\x01"
+        name = b"\x03web\x08scc-test\x07example\x00"
+        query = bytes.fromhex("abcd01000001000000000000") + name + b"\x00\x01\x00\x01"
         s.sendto(query, (host, port))
         return "reply " + str(len(s.recv(512)))
 def dns(name):
     return socket.getaddrinfo(name, 80)[0][4][0]
 def interfaces():
-    return sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:])
+    rows = open("/proc/net/dev").readlines()[2:]
+    return sorted(row.split(":")[0].strip() for row in rows)
 def gateway():
     for line in open("/proc/net/route").readlines()[1:]:
         f = line.split()
