@@ -46,6 +46,7 @@ RELAY_DIR = "/run/scc-relay"
 RELAY_SOCKET = f"{RELAY_DIR}/proxy.sock"
 SQUID_CONF = "/etc/squid/scc/squid.conf"
 PRELUDE = Path(__file__).with_name("prelude.py")
+PRELUDE_PATH = "/usr/lib/scc/prelude.py"
 HARDENING: dict[str, Any] = {
     "cap_drop": ["ALL"],
     "security_opt": ["no-new-privileges"],
@@ -60,6 +61,7 @@ FAST_ARP = {
     "net.ipv4.neigh.eth0.retrans_time_ms": "100",
 }
 REDACTED = "<redacted>"
+LABEL_OWNED = "io.scc.state.owned"
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
@@ -234,6 +236,7 @@ def _agent_plan(
         Mount(str(workspace), str(workspace)),
         *_git_protection(workspace),
         Mount(POLICY_PATH, str(run / "policy.json"), read_only=True),
+        Mount(PRELUDE_PATH, str(PRELUDE), read_only=True),
         Mount(
             f"{AUDIT_DIR}/{ids.GUARD_AUDIT}", str(ids.session_dir(sid) / "guard.jsonl")
         ),
@@ -280,7 +283,12 @@ def _git_protection(workspace: Path) -> list[Mount]:
 def _state_volume(provider: str, uid: int, sid: str) -> VolumePlan:
     return VolumePlan(
         name=state_volume_name(provider, uid),
-        labels={**ids.extra_labels(), ids.LABEL_ROLE: "state", ids.LABEL_UID: str(uid)},
+        labels={
+            **ids.extra_labels(),
+            ids.LABEL_ROLE: "state",
+            ids.LABEL_UID: str(uid),
+            LABEL_OWNED: "1",
+        },
         keep=True,
     )
 
@@ -477,10 +485,13 @@ class Sandbox:
 
         if volume.keep:
             try:
-                self.client.volumes.get(volume.name)
-                return
+                found = self.client.volumes.get(volume.name)
             except docker.errors.NotFound:
                 pass
+            else:
+                if LABEL_OWNED not in (found.attrs.get("Labels") or {}):
+                    self._chown_state(volume.name)  # made before owners were set
+                return
         self.client.volumes.create(
             name=volume.name,
             labels=volume.labels,
@@ -498,9 +509,10 @@ class Sandbox:
         from docker.types import Mount as DockerMount
 
         state = next(m.target for m in self.plan.agent.mounts if m.source == name)
+        owner = f"{self.plan.uid}:{self.plan.gid}"
         self.client.containers.run(
             self.plan.agent.image,
-            ["chown", "-R", f"{self.plan.uid}:{self.plan.gid}", state],
+            ["sh", "-c", 'chown -R "$0" "$1" && chmod 0700 "$1"', owner, state],
             entrypoint=[],
             user="0:0",
             cap_drop=["ALL"],
@@ -545,8 +557,7 @@ class Sandbox:
         if spec.role == "agent":
             split = spec.command.index("--")
             steps = [_fill(step, values) for step in spec.command[:split]]
-            source = PRELUDE.read_text()
-            command = ["-I", "-S", "-c", source, *steps, *spec.command[split:]]
+            command = ["-I", "-S", PRELUDE_PATH, *steps, *spec.command[split:]]
             for name in PROXY_VARIABLES:
                 if name in env:
                     env[name] = _fill(env[name], values)

@@ -27,13 +27,18 @@ RUN_LABEL = "scc.test.sandbox"
 RUN_ID = uuid.uuid4().hex[:10]
 TEST_UID = 1500
 SCC = str(Path(sys.executable).with_name("scc"))
-AGENT_DOCKERFILE = """\
-FROM debian:bookworm-slim
-RUN apt-get update -qq \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
-    python3 curl ca-certificates openssl dnsmasq-base >/dev/null \\
+AGENT_DOCKERFILE = r"""FROM debian:bookworm-slim
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3 curl ca-certificates openssl dnsmasq-base >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd -u 1000 -m agent && install -d -o 1000 -g 1000 -m 0700 /home/agent/.claude
+# Stands in for the agent binary in terminal tests: reports the terminal size
+# at start and on every resize, echoes a line, exits with a known code.
+RUN printf '%s\n' '#!/bin/sh' 'trap "echo resized \$(stty size)" WINCH' \
+    'echo size $(stty size)' 'read line; echo "got $line"' \
+    'while [ "$1" = wait ]; do sleep 0.1; done' 'exit 5' > /usr/local/bin/claude \
+ && chmod 755 /usr/local/bin/claude
 """
 
 
