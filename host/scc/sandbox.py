@@ -62,6 +62,9 @@ FAST_ARP = {
 }
 REDACTED = "<redacted>"
 LABEL_OWNED = "io.scc.state.owned"
+# Engine 20.10 (API 1.41): an internal bridge without an address on the host
+# side, so the host does not answer at the gateway. Probed at every start.
+INTERNAL_OPTIONS = {"com.docker.network.bridge.inhibit_ipv4": "true"}
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
@@ -319,7 +322,7 @@ def _plan_network(
                 inside,
                 True,
                 net_labels,
-                {"com.docker.network.bridge.inhibit_ipv4": "true"},
+                dict(INTERNAL_OPTIONS),
             )
         )
         agent.network = inside
