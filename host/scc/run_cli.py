@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,8 @@ def _session(
                 if interactive:
                     from scc.attach import attach_interactive
 
-                    return attach_interactive(client, agent)
-                return _stream(client, agent)
+                    return attach_interactive(client, agent, sandbox.ready)
+                return _stream(client, agent, sandbox.ready)
         except KeyboardInterrupt:
             return 130
         finally:
@@ -169,13 +169,14 @@ def _require_images(client: Any, plan: Plan) -> None:
             ) from None
 
 
-def _stream(client: Any, agent: Any) -> int:
+def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
     import docker.errors
 
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
     agent.start()
+    ready()
     for out, err in output:
         if out:
             sys.stdout.buffer.write(out)

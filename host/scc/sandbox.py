@@ -15,6 +15,9 @@ import logging
 import os
 import pwd
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,7 @@ RELAY_SOCKET = f"{RELAY_DIR}/proxy.sock"
 SQUID_CONF = "/etc/squid/scc/squid.conf"
 PRELUDE = Path(__file__).with_name("prelude.py")
 PRELUDE_PATH = "/usr/lib/scc/prelude.py"
+PROXY_ADDRESS = "/run/scc/proxy-address"
 HARDENING: dict[str, Any] = {
     "cap_drop": ["ALL"],
     "security_opt": ["no-new-privileges"],
@@ -334,7 +338,14 @@ def _plan_network(
                 read_only=True,
             )
         )
-        agent.command[:0] = ["probe", "{gateway}", "wait-port", "{proxy}", "3128"]
+        agent.mounts.append(
+            Mount(
+                PROXY_ADDRESS,
+                str(Path(plan.audit_dir, "run/proxy-address")),
+                read_only=True,
+            )
+        )
+        agent.command[:0] = ["probe", "{gateway}", "proxy", PROXY_ADDRESS, "3128"]
     else:
         relay = f"scc-{sid}-relay"
         opts = f"size=1m,uid={plan.uid},gid={plan.gid},mode=0700"
@@ -411,44 +422,57 @@ class SandboxError(SccError):
 
 
 class Sandbox:
-    """Creates a plan's objects in Docker and removes them again."""
+    """Creates a plan's objects in Docker and removes them again.
+
+    The proxy side starts in a background thread while the agent container is
+    created and started; the agent's prelude waits for the proxy's address
+    (a file the host fills in) and port, so neither waits for the other here.
+    """
 
     def __init__(self, client: Any, plan: Plan, settings: SessionSettings) -> None:
         self.client = client
         self.plan = plan
         self.settings = settings
         self.agent: Any = None
-        self._created: list[tuple[str, Any]] = []
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
+        self._proxy: Future[None] | None = None
 
     def create(self) -> Any:
-        """Everything up to a created (not started) agent container."""
-        import docker.errors
-
-        try:
+        """Everything up to a created (not started) agent; the proxy is starting."""
+        with _docker_errors():
             self._write_files()
             for volume in self.plan.volumes:
                 self._volume(volume)
-            for network in self.plan.networks:
-                self._network(network)
-            values = self._start_proxy() if self.plan.proxy else {}
-            if self.plan.relay:
-                self._start(self._container(self.plan.relay, {}))
+            list(self._pool.map(self._network, self.plan.networks))
+            values = {"gateway": self._gateway()} if self._internal() else {}
+            if self.plan.proxy:
+                self._proxy = self._pool.submit(self._start_proxy)
             self.agent = self._container(self.plan.agent, values)
-        except docker.errors.ImageNotFound as exc:
-            raise SandboxError(
-                f"image not found: {_image_of(exc)}; run `scc image build`"
-            ) from exc
-        except docker.errors.APIError as exc:
-            raise SandboxError(f"Docker refused: {exc.explanation or exc}") from exc
-        except docker.errors.ContainerError as exc:
-            detail = (exc.stderr or b"").decode(errors="replace").strip()
-            raise SandboxError(f"cannot prepare the agent's state: {detail}") from exc
         return self.agent
 
+    def ready(self) -> None:
+        """Raise if the proxy side failed to start (call after starting the agent)."""
+        if self._proxy is not None:
+            with _docker_errors():
+                self._proxy.result()
+
     def remove(self) -> None:
-        """Remove what this session created, newest first; never raises."""
+        """Remove what this session created; never raises."""
+        if self._proxy is not None:
+            with contextlib.suppress(Exception):
+                self._proxy.result(timeout=30)
+        self._pool.shutdown(wait=True)
         remove_session_objects(self.client, self.plan.session)
         ids.remove_session_dir(self.plan.session)
+
+    def _internal(self) -> NetworkPlan | None:
+        return next((n for n in self.plan.networks if n.internal), None)
+
+    def _gateway(self) -> str:
+        inside = self._internal()
+        assert inside
+        network = self.client.networks.get(inside.name)
+        return str(network.attrs["IPAM"]["Config"][0]["Gateway"])
 
     def _write_files(self) -> None:
         audit = ids.create_session_dir(self.plan.session)
@@ -476,6 +500,7 @@ class Sandbox:
                 policy, dns_nameservers=[n for n in nameservers if n]
             )
             (run / "squid.conf").write_text(conf)
+        (run / "proxy-address").touch()
         for path in run.iterdir():
             path.chmod(0o644)
         git = Path(self.plan.workspace, ".git")
@@ -538,20 +563,23 @@ class Sandbox:
             check_duplicate=True,
         )
 
-    def _start_proxy(self) -> dict[str, str]:
+    def _start_proxy(self) -> None:
         assert self.plan.proxy
         proxy = self._container(self.plan.proxy, {})
-        inside = next((n for n in self.plan.networks if n.internal), None)
+        inside = self._internal()
         if inside:
             self.client.networks.get(inside.name).connect(proxy)
-        self._start(proxy)
-        if not inside:
-            return {}
-        proxy.reload()
-        network = self.client.networks.get(inside.name)
-        gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
-        address = proxy.attrs["NetworkSettings"]["Networks"][inside.name]["IPAddress"]
-        return {"proxy": address, "gateway": gateway}
+        proxy.start()
+        if self.plan.relay:
+            self._container(self.plan.relay, {}).start()
+        if inside:
+            proxy.reload()
+            address = proxy.attrs["NetworkSettings"]["Networks"][inside.name]
+            with self._address_file().open("r+") as handoff:  # same inode: mounted
+                handoff.write(address["IPAddress"] + "\n")
+
+    def _address_file(self) -> Path:
+        return Path(self.plan.audit_dir, "run", "proxy-address")
 
     def _container(self, spec: ContainerPlan, values: dict[str, str]) -> Any:
         command = spec.command
@@ -561,9 +589,6 @@ class Sandbox:
             split = spec.command.index("--")
             steps = [_fill(step, values) for step in spec.command[:split]]
             command = ["-I", "-S", PRELUDE_PATH, *steps, *spec.command[split:]]
-            for name in PROXY_VARIABLES:
-                if name in env:
-                    env[name] = _fill(env[name], values)
             entrypoint = ["/usr/bin/python3"]
         elif spec is self.plan.relay:
             entrypoint = ["/bin/sh", "-c", _RELAY_SCRIPT, "relay"]
@@ -600,8 +625,22 @@ class Sandbox:
         )
         return container
 
-    def _start(self, container: Any) -> None:
-        container.start()
+
+@contextmanager
+def _docker_errors() -> Iterator[None]:
+    import docker.errors
+
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise SandboxError(
+            f"image not found: {_image_of(exc)}; run `scc image build`"
+        ) from exc
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"Docker refused: {exc.explanation or exc}") from exc
+    except docker.errors.ContainerError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip()
+        raise SandboxError(f"cannot prepare the agent's state: {detail}") from exc
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -666,23 +705,26 @@ def session_objects(client: Any, session: str | None = None) -> dict[str, list[A
 
 
 def remove_session_objects(client: Any, session: str) -> list[str]:
-    """Remove a session's containers, then networks and volumes; names removed."""
+    """Remove a session's containers, then its networks and volumes, each group
+    at once; returns the names removed (or already gone)."""
+    found = session_objects(client, session)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
+        removed = list(pool.map(_remove, found["containers"]))
+        removed += pool.map(_remove, [*found["networks"], *found["volumes"]])
+    return [name for name in removed if name]
+
+
+def _remove(obj: Any) -> str | None:
     import docker.errors
 
-    found = session_objects(client, session)
-    removed = []
-    order = sorted(
-        found["containers"], key=lambda c: c.labels.get(ids.LABEL_ROLE) != "agent"
-    )
-    for obj in [*order, *found["networks"], *found["volumes"]]:
-        try:
-            if hasattr(obj, "kill") and obj.status == "running":
-                obj.remove(force=True)
-            else:
-                obj.remove(force=True) if hasattr(obj, "kill") else obj.remove()
-            removed.append(obj.name)
-        except docker.errors.NotFound:
-            removed.append(obj.name)
-        except docker.errors.APIError as exc:
-            log.debug("cannot remove %s: %s", obj.name, exc)
-    return removed
+    try:
+        if hasattr(obj, "kill"):  # a container
+            obj.remove(force=True)
+        else:
+            obj.remove()
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        log.debug("cannot remove %s: %s", obj.name, exc)
+        return None
+    return str(obj.name)

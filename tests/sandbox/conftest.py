@@ -7,6 +7,7 @@ test run, so cleanup removes exactly ours and never another suite's.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import io
 import json
@@ -97,11 +98,7 @@ def agent_image(docker_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
         forcerm=True,
         labels={"scc.test": "1", RUN_LABEL: RUN_ID},
     )
-    yield tag
-    docker_client.images.remove(tag, force=True)
-    selector = {"label": f"{RUN_LABEL}={RUN_ID}"}
-    for layer in docker_client.images.list(all=True, filters=selector):
-        docker_client.images.remove(layer.id, force=True)
+    yield tag  # removed with the run's other objects by remove_ours
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -109,6 +106,7 @@ def remove_ours(request) -> Iterator[None]:  # type: ignore[no-untyped-def]
     yield
     try:
         import docker
+        import docker.errors
 
         client = docker.from_env()
     except Exception:
@@ -118,6 +116,14 @@ def remove_ours(request) -> Iterator[None]:  # type: ignore[no-untyped-def]
         obj.remove(force=True)
     for obj in found["networks"] + found["volumes"]:
         obj.remove()
+    for tag in ("scc-sandbox-test-agent:" + RUN_ID,):
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(tag, force=True)
+    for layer in client.images.list(
+        all=True, filters={"label": f"{RUN_LABEL}={RUN_ID}"}
+    ):
+        with contextlib.suppress(docker.errors.NotFound):
+            client.images.remove(layer.id, force=True)
 
 
 @pytest.fixture

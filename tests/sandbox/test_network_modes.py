@@ -260,16 +260,3 @@ def test_locked_down_mode_has_only_loopback_and_the_provider_channel(
         assert found[check]["seconds"] < 1.5
     assert "scc: blocked tls.scc-test.example: locked-down-web" in err
     assert session_leftovers(docker_client) == []
-
-
-def test_open_mode_reaches_test_destinations_directly(
-    workspace: Path, agent_image: str, destinations: Destinations
-) -> None:
-    found, _ = attempts(
-        workspace,
-        agent_image,
-        "open",
-        {"tcp": ["tcp", destinations.ip(80), 80]},
-        env={},
-    )
-    assert found["tcp"]["result"] == "connected"
