@@ -23,7 +23,10 @@ def attach_interactive(
     raw = getattr(sock, "_sock", sock)
     agent.start()
     ready()
-    resize = lambda *_: _resize(client, agent)  # noqa: E731
+
+    def resize(*_: object) -> None:
+        _resize(client, agent)
+
     resize()
     previous = signal.signal(signal.SIGWINCH, resize)
     stdin = sys.stdin.fileno()

@@ -79,7 +79,7 @@ class SessionCommand(click.Command):
 @click.command("run", cls=SessionCommand)
 @sandbox_options
 @click.pass_context
-def run(ctx: click.Context, **options: Any) -> None:
+def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a command in a sandbox, non-interactively: scc run [PATH] -- COMMAND..."""
     command = ctx.meta["scc.command"]
     if not command:
@@ -90,7 +90,7 @@ def run(ctx: click.Context, **options: Any) -> None:
 @click.command("start", cls=SessionCommand)
 @sandbox_options
 @click.pass_context
-def start(ctx: click.Context, **options: Any) -> None:
+def start(ctx: click.Context, /, **options: Any) -> None:
     """Start an interactive agent session: scc start [PATH] [-- AGENT ARGS]."""
     sys.exit(_session(ctx.meta["scc.command"], interactive=True, **options))
 

@@ -698,7 +698,7 @@ def session_objects(client: Any, session: str | None = None) -> dict[str, list[A
         "label": [selector, *(f"{k}={v}" for k, v in ids.extra_labels().items())]
     }
     return {
-        "containers": client.containers.list(all=True, filters=filters),
+        "containers": client.containers.list(all=True, sparse=True, filters=filters),
         "networks": client.networks.list(filters=filters),
         "volumes": client.volumes.list(filters=filters),
     }

@@ -44,7 +44,6 @@ print(json.dumps(statistics.median(timings[5:]) * 1000))
 
 def run() -> None:
     import docker
-
     from scc import __version__
 
     image = f"scc-claude:{__version__}"
@@ -54,11 +53,10 @@ def run() -> None:
     try:
         baseline = _median(lambda: _time(["docker", "run", "--rm", image, "true"]))
         print(f"{'docker run --rm IMAGE true':<34}{baseline:>8.2f} s")
+        scc = [sys.executable, "-c", "from scc.cli import main; main()", "run"]
         for mode, target in ADDED_TARGETS_S.items():
-            scc = [sys.executable, "-c", "from scc.cli import main; main()", "run"]
-            took = _median(
-                lambda: _time([*scc, workspace, "--network", mode, "--", "true"])
-            )
+            argv = [*scc, workspace, "--network", mode, "--", "true"]
+            took = _median(lambda argv=argv: _time(argv))
             _report(f"scc run -- true ({mode})", took, baseline, target, "s")
         _proxy_overhead(client, image, workspace)
     finally:
