@@ -67,19 +67,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _leftovers() -> list[str]:
+    import docker.errors
+
     try:
         client = _engine()
     except Exception:
         return []
-    found = []
     selector = {"label": TEST_LABEL}
-    for kind, listing in (
-        ("container", client.containers.list(all=True, filters=selector)),
-        ("network", client.networks.list(filters=selector)),
-        ("volume", client.volumes.list(filters=selector)),
-        ("image", client.images.list(filters=selector)),
-    ):
-        found += [f"{kind} {getattr(obj, 'name', None) or obj.id}" for obj in listing]
+    listings = {
+        "container": lambda: client.containers.list(all=True, filters=selector),
+        "network": lambda: client.networks.list(filters=selector),
+        "volume": lambda: client.volumes.list(filters=selector),
+        "image": lambda: client.images.list(filters=selector),
+    }
+    found = []
+    for kind, listing in listings.items():
+        for _ in range(3):  # an object removed while listing is not a leftover
+            try:
+                objects = listing()
+                break
+            except docker.errors.NotFound:
+                continue
+        else:
+            objects = []
+        found += [f"{kind} {getattr(obj, 'name', None) or obj.id}" for obj in objects]
     client.close()
     return found
 

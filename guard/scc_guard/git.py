@@ -155,6 +155,9 @@ class Spec:
         for entry in table.split():
             names, _, kind = entry.partition(":")
             long, _, short = names.partition("/")
+            if len(long) == 1:
+                self.short[long] = (long, kind)
+                continue
             self.long[long] = kind
             if short:
                 self.short[short] = (long, kind)
@@ -172,7 +175,11 @@ def read_options(args: list[str], spec: Spec, scope: Scope) -> Options:
             found.positionals.extend(args[index:])
             break
         if arg.startswith(DYN):
-            scope.unverifiable("a git argument is computed at run time")
+            # Decided after the known options: a visible force push blocks as
+            # such; otherwise the unknown argument makes the command unsure.
+            scope.unsure.append("a git argument is computed at run time")
+            found.positionals.append(arg)
+            continue
         if arg.startswith("--"):
             index = _read_long(arg, args, index, spec, found, scope)
         elif arg.startswith("-") and len(arg) > 1:
@@ -279,7 +286,10 @@ def judge_git(argv: list[str], scope: Scope) -> None:
     scope.show(f"git {sub}")
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
+        known = len(scope.unsure)
         handler(args, scope, configs)
+        if len(scope.unsure) > known:
+            scope.unverifiable(scope.unsure.pop())
 
 
 def judge_config(key: str, value: str, scope: Scope) -> None:

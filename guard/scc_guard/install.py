@@ -6,7 +6,7 @@ import os
 import tempfile
 
 from scc_guard.errors import GuardError
-from scc_guard.policy import AUDIT_DIR, POLICY_PATH
+from scc_guard.policyfile import AUDIT_DIR, POLICY_PATH
 from scc_guard.shim import REAL_DIR, TOOLS
 
 INTERPRETER = "/usr/bin/python3"

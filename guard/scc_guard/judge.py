@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scc_guard.errors import GuardError
 from scc_guard.policyfile import PolicyView
 from scc_guard.rules import RULES
@@ -42,7 +44,12 @@ def judge_argv(
     return _judge(run, policy, cwd, trace)
 
 
-def _judge(run, policy: object, cwd: str | None, trace: list[str] | None) -> Verdict:  # type: ignore[no-untyped-def]
+def _judge(
+    run: Callable[[Scope], None],
+    policy: object,
+    cwd: str | None,
+    trace: list[str] | None,
+) -> Verdict:
     try:
         scope = Scope(view_of(policy), cwd)
         scope.trace = trace

@@ -6,6 +6,8 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scc_guard.scope import DYN, Scope
 
 TOOLS = frozenset(
@@ -294,6 +296,9 @@ _WGET_VALUES = frozenset(
         "--use-askpass",
     ]
 )
+HostFinder = Callable[[list[str], Scope], list[str]]
+
+_IPV6_CHARS = frozenset("[]0123456789abcdefABCDEF:.")
 _SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 _SCP_VALUES = frozenset("cDFiJlPSXo")
 _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
@@ -377,8 +382,9 @@ def authority_host(authority: str, scope: Scope) -> str:
 
 
 def _curl(args: list[str], scope: Scope) -> list[str]:
-    hosts, index, globbing = [], 0, True
+    hosts: list[str] = []
     urls: list[str] = []
+    index, globbing = 0, True
     while index < len(args):
         arg = args[index]
         index += 1
@@ -409,9 +415,10 @@ def _curl(args: list[str], scope: Scope) -> list[str]:
         else:
             urls.append(arg)
     for url in urls:
-        if globbing and any(
-            char in url.partition("://")[2].partition("/")[0] for char in "{}[]"
-        ):
+        authority = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+        if authority.startswith("[") and set(authority) <= _IPV6_CHARS:
+            authority = ""  # an IPv6 literal, not a pattern
+        if globbing and any(char in authority for char in "{}[]"):
             scope.unverifiable("curl expands a URL pattern into several hosts")
         hosts.append(url_host(url, scope))
     return hosts
@@ -531,7 +538,7 @@ def _remote_operand(operand: str, scope: Scope) -> str | None:
     return authority_host(head, scope)
 
 
-def _copy(program: str, values: frozenset[str]):  # type: ignore[no-untyped-def]
+def _copy(program: str, values: frozenset[str]) -> HostFinder:
     def hosts_of(args: list[str], scope: Scope) -> list[str]:
         hosts, operands = _ssh_options(args, values, scope, program)
         if program == "sftp" and operands and "://" not in operands[0]:
@@ -625,7 +632,7 @@ def _nc(args: list[str], scope: Scope) -> list[str]:
 
 
 def _socat(args: list[str], scope: Scope) -> list[str]:
-    hosts = []
+    hosts: list[str] = []
     for arg in args:
         if arg.startswith("-") and arg != "-":
             continue

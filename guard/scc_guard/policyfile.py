@@ -14,6 +14,12 @@ import os
 from scc_guard.errors import PolicyError
 from scc_guard.rules import RULES
 
+POLICY_PATH = "/etc/scc/policy.json"
+"""The one place the guard reads policy from inside a container."""
+
+AUDIT_DIR = "/var/log/scc"
+"""Where the host mounts the session's audit directory inside a container."""
+
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "policy.schema.json")
 NETWORK_MODES = ("open", "web-egress-enforced", "locked-down-web")
 MAX_POLICY_BYTES = 1 << 20

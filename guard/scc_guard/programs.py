@@ -9,9 +9,12 @@ literal text when it is known (a here-doc, `echo ... |`), or one of the
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from scc_guard import files, git, network
 from scc_guard.scope import DYN, Scope
+
+Handler = Callable[[str, list[str], Scope, "str | None"], None]
 
 STDIN_UNKNOWN = DYN + "unknown"
 STDIN_NETWORK = DYN + "network"
@@ -189,7 +192,7 @@ def _split_env_string(text: str, scope: Scope) -> list[str]:
     return split_words(text, scope)
 
 
-def _skip_then(values: frozenset[str], flags_only: bool = False):  # type: ignore[no-untyped-def]
+def _skip_then(values: frozenset[str]) -> Handler:
     """A wrapper that takes options (some with values) and then a command."""
 
     def handler(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -440,7 +443,15 @@ def _string_literals(code: str) -> list[str]:
     return found
 
 
-_HANDLERS = {
+def _git(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    git.judge_git(["git", *args], scope)
+
+
+def _rm(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    files.judge_rm(args, scope)
+
+
+_HANDLERS: dict[str, Handler] = {
     "sudo": _sudo,
     "doas": _sudo,
     "env": _env,
@@ -462,6 +473,6 @@ _HANDLERS = {
     "eval": _eval,
     "source": _source,
     ".": _source,
-    "git": lambda program, args, scope, stdin: git.judge_git(["git", *args], scope),
-    "rm": lambda program, args, scope, stdin: files.judge_rm(args, scope),
+    "git": _git,
+    "rm": _rm,
 }

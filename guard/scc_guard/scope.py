@@ -20,7 +20,7 @@ MAX_DEPTH = 8
 class Scope:
     """The state of one judgement; `cwd` is None once it cannot be known."""
 
-    __slots__ = ("cwd", "depth", "notes", "policy", "trace", "workspace")
+    __slots__ = ("cwd", "depth", "notes", "policy", "trace", "unsure", "workspace")
 
     def __init__(self, policy: PolicyView, cwd: str | None = None) -> None:
         self.policy = policy
@@ -29,6 +29,7 @@ class Scope:
         self.cwd: str | None = cwd or self.workspace
         self.depth = 0
         self.notes: list[str] = []
+        self.unsure: list[str] = []
         self.trace: list[str] | None = None
 
     def block(self, rule: str, reason: str) -> None:
@@ -59,6 +60,7 @@ class Scope:
         inner.cwd = self.cwd
         inner.depth = self.depth + 1
         inner.notes = self.notes
+        inner.unsure = self.unsure
         inner.trace = self.trace
         return inner
 
