@@ -18,10 +18,13 @@ CLAUDE_QUIET = (
     "DISABLE_AUTOUPDATER=1",
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 )
-CODEX_PROVIDER = (
-    f'{{name = "Scripted model", base_url = "http://{MODEL_HOST}/v1", '
-    'env_key = "OPENAI_API_KEY", wire_api = "responses"}'
-)
+# Dotted keys rather than one inline table: plain words on the command line.
+CODEX_PROVIDER = {
+    "name": "Scripted model",
+    "base_url": f"http://{MODEL_HOST}/v1",
+    "env_key": "OPENAI_API_KEY",
+    "wire_api": "responses",
+}
 # Dummy credentials: the scripted model accepts anything.
 CREDENTIALS = {"claude": {"ANTHROPIC_API_KEY": "sk-ant-scripted"}}
 CREDENTIALS["codex"] = {"OPENAI_API_KEY": "sk-scripted"}
@@ -44,23 +47,16 @@ def claude_command(scenario: str, base_url: str = f"http://{MODEL_HOST}") -> lis
 
 
 def codex_command(scenario: str) -> list[str]:
-    return [
-        "codex",
-        "exec",
-        "--skip-git-repo-check",
-        "--dangerously-bypass-approvals-and-sandbox",
-        "-c",
-        "model=scripted",
-        "-c",
-        "model_provider=scripted",
-        "-c",
-        f"model_providers.scripted={CODEX_PROVIDER}",
-        "-c",
-        "check_for_update_on_startup=false",
-        "-c",
-        "analytics.enabled=false",
-        prompt_for(scenario),
-    ]
+    settings = {
+        "model": "scripted",
+        "model_provider": "scripted",
+        **{f"model_providers.scripted.{k}": v for k, v in CODEX_PROVIDER.items()},
+        "check_for_update_on_startup": "false",
+        "analytics.enabled": "false",
+    }
+    overrides = [part for k, v in settings.items() for part in ("-c", f"{k}={v}")]
+    flags = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
+    return ["codex", "exec", *flags, *overrides, prompt_for(scenario)]
 
 
 COMMANDS = {"claude": claude_command, "codex": codex_command}
