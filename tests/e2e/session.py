@@ -109,9 +109,9 @@ def run_scenario(
     )
 
 
-def latest_audit() -> list[dict[str, Any]]:
+def latest_audit(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The newest session's timeline, as `scc audit --json` prints it."""
-    done = scc("audit", "--json")
+    done = scc("audit", "--json", env=env)
     if done.returncode != 0:
         return []
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]

@@ -45,7 +45,8 @@ class Workspace:
 
 def _git(cwd: Path, *args: str) -> str:
     # The workspace may belong to another user than the one checking it.
-    command = ["git", "-c", "safe.directory=*", *args]
+    # --no-optional-locks: `git status` must not rewrite the index as us.
+    command = ["git", "--no-optional-locks", "-c", "safe.directory=*", *args]
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout.strip()
 
