@@ -34,11 +34,15 @@ LABELS = {"scc.test": "1"}
 
 
 @pytest.fixture(scope="module")
-def test_hosts(docker_client, model_image):  # type: ignore[no-untyped-def]
+def test_hosts(docker_client, model_image, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The egress test network with the model (and the test hosts) on it."""
     name = f"scc-e2e-egress-{uuid.uuid4().hex[:8]}"
-    with model_container.model_on_network(docker_client, name, LABELS) as pair:
-        yield pair
+    certificates = tmp_path_factory.mktemp("certs")
+    ca = model_container.make_certificates(certificates)
+    with model_container.model_on_network(
+        docker_client, name, LABELS, certificates
+    ) as (network, model):
+        yield network, model, ca
     # scc keeps each user's agent state between sessions; ours are test objects.
     uid = str(owner_for_sessions())
     for volume in docker_client.volumes.list(filters={"label": "scc.test=1"}):
@@ -52,9 +56,9 @@ def workspace(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def session(workspace, provider, scenario, test_hosts, **options):  # type: ignore[no-untyped-def]
-    network, model = test_hosts
+    network, model, ca = test_hosts
     return run_scenario(
-        workspace.path, provider, scenario, model, network.name, **options
+        workspace.path, provider, scenario, model, network.name, ca_cert=ca, **options
     )
 
 
