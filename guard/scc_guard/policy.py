@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+import json
+from enum import StrEnum
+from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scc_guard.errors import PolicyError
+from scc_guard.policyfile import (
+    MAX_POLICY_BYTES,
+    PolicyView,
+    host_pattern_problem,
+    rule_settings_problem,
+)
 
 POLICY_PATH = "/etc/scc/policy.json"
 """The one place the guard reads policy from inside a container."""
@@ -13,7 +23,7 @@ AUDIT_DIR = "/var/log/scc"
 """Where the host mounts the session's audit directory inside a container."""
 
 
-class NetworkMode(str, Enum):
+class NetworkMode(StrEnum):
     OPEN = "open"
     ENFORCED = "web-egress-enforced"
     LOCKED = "locked-down-web"
@@ -22,7 +32,7 @@ class NetworkMode(str, Enum):
 class RuleSetting(BaseModel):
     """The state of one guard rule, as the merged policy left it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     enabled: bool = True
     absolute: bool = Field(
@@ -33,10 +43,12 @@ class RuleSetting(BaseModel):
 class Policy(BaseModel):
     """What the guard enforces for one session."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     version: int = Field(default=1, ge=1, le=1)
-    session: str = Field(default="", description="Session id, stamped on audit lines.")
+    session: str = Field(
+        default="", max_length=200, description="Session id, stamped on audit lines."
+    )
     network_mode: NetworkMode = NetworkMode.ENFORCED
     allowed_hosts: tuple[str, ...] = Field(
         default=(),
@@ -46,3 +58,62 @@ class Policy(BaseModel):
         default_factory=dict,
         description="Rule id to setting; rules not named here are enabled.",
     )
+    workspace: str = Field(
+        default="",
+        max_length=4096,
+        description="Absolute path of the workspace root inside the sandbox; "
+        "empty means the current directory when the guard starts.",
+    )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_are_names(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for host in hosts:
+            problem = host_pattern_problem(host)
+            if problem:
+                raise ValueError(problem)
+        return hosts
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_are_known(cls, rules: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        settings = {name: (s.enabled, s.absolute) for name, s in rules.items()}
+        problem = rule_settings_problem(settings)
+        if problem:
+            raise ValueError(problem)
+        return rules
+
+    def view(self) -> PolicyView:
+        """The analysis' view of this policy."""
+        return PolicyView(
+            session=self.session,
+            network_mode=self.network_mode.value,
+            allowed_hosts=self.allowed_hosts,
+            disabled=frozenset(n for n, s in self.rules.items() if not s.enabled),
+            workspace=self.workspace,
+        )
+
+
+def load_policy(path: str | Path = POLICY_PATH) -> Policy:
+    """Read the policy at `path`; raise PolicyError when missing or malformed."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from exc
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"policy {path} is larger than {MAX_POLICY_BYTES} bytes")
+    try:
+        return Policy.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "policy"
+        raise PolicyError(f"policy {path}: {where}: {first['msg']}") from exc
+
+
+def policy_schema() -> dict[str, object]:
+    """The JSON Schema of Policy, as published in docs/policy.schema.json."""
+    return Policy.model_json_schema()
+
+
+def schema_text() -> str:
+    return json.dumps(policy_schema(), indent=2, sort_keys=True) + "\n"

@@ -118,10 +118,17 @@ def _trim(root: Path, mirror: str, suite: str) -> None:
         '/var/cache/apt/*.bin || true"; };\n'
         'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n'
     )
-    for pattern in ("usr/share/doc/*", "usr/share/man/*", "usr/share/info/*",
-                    "usr/share/locale/*", "var/lib/apt/lists/*",
-                    "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
-                    "var/log/*.log", "var/log/apt/*"):
+    for pattern in (
+        "usr/share/doc/*",
+        "usr/share/man/*",
+        "usr/share/info/*",
+        "usr/share/locale/*",
+        "var/lib/apt/lists/*",
+        "var/cache/apt/*.bin",
+        "var/cache/apt/archives/*.deb",
+        "var/log/*.log",
+        "var/log/apt/*",
+    ):
         for path in root.glob(pattern):
             if path.name == "copyright" or path.name == "locale.alias":
                 continue

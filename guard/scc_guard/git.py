@@ -1,0 +1,640 @@
+"""Git: global options, config that runs programs, and the destructive subcommands.
+
+Options are read the way git's parse-options reads them: short clusters are
+split, values attach or follow, long options may be abbreviated to any unique
+prefix, `--no-` negates, options may follow positionals, `--` ends them.
+"""
+
+from __future__ import annotations
+
+from scc_guard.scope import DYN, Scope
+
+# Global options (git.c reads these itself: no abbreviations).
+_GLOBAL_VALUE = frozenset(
+    {
+        "-C",
+        "-c",
+        "--git-dir",
+        "--work-tree",
+        "--namespace",
+        "--config-env",
+        "--super-prefix",
+        "--attr-source",
+        "--list-cmds",
+    }
+)
+_GLOBAL_FLAGS = frozenset(
+    {
+        "--no-pager",
+        "-p",
+        "--paginate",
+        "-P",
+        "--bare",
+        "--no-replace-objects",
+        "--literal-pathspecs",
+        "--glob-pathspecs",
+        "--noglob-pathspecs",
+        "--icase-pathspecs",
+        "--no-optional-locks",
+        "--no-advice",
+        "--no-lazy-fetch",
+        "--html-path",
+        "--man-path",
+        "--info-path",
+        "--exec-path",
+    }
+)
+_GLOBAL_EXITS = frozenset({"--version", "-v", "--help", "-h"})
+
+# Config whose value git runs as a program or shell code.
+_EXEC_KEYS = frozenset(
+    {
+        "core.pager",
+        "core.editor",
+        "core.sshcommand",
+        "core.fsmonitor",
+        "core.askpass",
+        "core.gitproxy",
+        "core.alternaterefscommand",
+        "core.hookspath",
+        "sequence.editor",
+        "diff.external",
+        "gpg.program",
+        "credential.helper",
+        "interactive.difffilter",
+        "uploadpack.packobjectshook",
+        "web.browser",
+        "sendemail.smtpserver",
+        "sendemail.tocmd",
+        "sendemail.cccmd",
+        "sendemail.aliasfiletype",
+        "include.path",
+        "protocol.allow",
+        "receive.procreceiverefs",
+        "ssh.variant",
+    }
+)
+_EXEC_SUFFIXES = (
+    ".command",
+    ".textconv",
+    ".driver",
+    ".clean",
+    ".smudge",
+    ".process",
+    ".cmd",
+    ".program",
+    ".helper",
+    ".path",
+    ".receivepack",
+    ".uploadpack",
+    ".proxy",
+    ".insteadof",
+    ".pushinsteadof",
+)
+_EXEC_PREFIXES = ("pager.", "alias.", "includeif.", "hook.")
+_FILE_KEYS = frozenset({"include.path", "core.hookspath"})
+_EXEC_ENV = frozenset(
+    {
+        "GIT_PAGER",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_ASKPASS",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PROXY_COMMAND",
+        "PAGER",
+        "EDITOR",
+        "VISUAL",
+    }
+)
+_UNVERIFIABLE_ENV = frozenset(
+    {
+        "GIT_EXEC_PATH",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_TEMPLATE_DIR",
+    }
+)
+
+
+class Options:
+    """Options read from one subcommand's arguments."""
+
+    __slots__ = ("flags", "positionals", "values", "with_dashes")
+
+    def __init__(self) -> None:
+        self.with_dashes: list[str] | None = None
+        self.flags: list[str] = []
+        self.values: dict[str, list[str]] = {}
+        self.positionals: list[str] = []
+
+    def has(self, *names: str) -> bool:
+        return any(name in self.flags for name in names)
+
+    def last(self, *names: str) -> str | None:
+        """Which of `names` (an option and its negations) came last."""
+        found = [flag for flag in self.flags if flag in names]
+        return found[-1] if found else None
+
+
+class Spec:
+    """One subcommand's options: long name -> short letter and value kind.
+
+    Value kind: "" for a flag, "=" for a required value, "?" for an optional
+    value that must be attached (`--opt=value`).
+    """
+
+    __slots__ = ("long", "short")
+
+    def __init__(self, table: str) -> None:
+        self.long: dict[str, str] = {}
+        self.short: dict[str, tuple[str, str]] = {}
+        for entry in table.split():
+            names, _, kind = entry.partition(":")
+            long, _, short = names.partition("/")
+            self.long[long] = kind
+            if short:
+                self.short[short] = (long, kind)
+
+
+def read_options(args: list[str], spec: Spec, scope: Scope) -> Options:
+    """Parse `args` like parse-options would; raise Blocked on what is unknowable."""
+    found = Options()
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            found.with_dashes = args[index:]
+            found.positionals.extend(args[index:])
+            break
+        if arg.startswith(DYN):
+            scope.unverifiable("a git argument is computed at run time")
+        if arg.startswith("--"):
+            index = _read_long(arg, args, index, spec, found, scope)
+        elif arg.startswith("-") and len(arg) > 1:
+            index = _read_short(arg, args, index, spec, found, scope)
+        else:
+            found.positionals.append(arg)
+    return found
+
+
+def _read_long(
+    arg: str, args: list[str], index: int, spec: Spec, found: Options, scope: Scope
+) -> int:
+    name, equals, value = arg[2:].partition("=")
+    if DYN in name:
+        scope.unverifiable("a git option is computed at run time")
+    resolved = _resolve_long(name, spec)
+    for option in resolved:
+        kind = spec.long.get(option.removeprefix("no-"), "")
+        found.flags.append(option)
+        if option.startswith("no-") or kind == "" or len(resolved) > 1:
+            continue
+        if equals:
+            found.values.setdefault(option, []).append(value)
+        elif kind == "=" and index < len(args):
+            found.values.setdefault(option, []).append(args[index])
+            index += 1
+        else:
+            found.values.setdefault(option, []).append("")
+    return index
+
+
+def _resolve_long(name: str, spec: Spec) -> list[str]:
+    """Exact names first, then unique prefixes; ambiguity counts every candidate."""
+    if name in spec.long or (name.startswith("no-") and name[3:] in spec.long):
+        return [name]
+    candidates = [long for long in spec.long if long.startswith(name)]
+    candidates += [
+        "no-" + long for long in spec.long if ("no-" + long).startswith(name)
+    ]
+    return candidates if name else []
+
+
+def _read_short(
+    arg: str, args: list[str], index: int, spec: Spec, found: Options, scope: Scope
+) -> int:
+    letters = arg[1:]
+    for position, letter in enumerate(letters):
+        if letter == DYN:
+            scope.unverifiable("a git option is computed at run time")
+        long, kind = spec.short.get(letter, ("-" + letter, ""))
+        found.flags.append(long)
+        if kind == "":
+            continue
+        rest = letters[position + 1 :]
+        if rest:
+            found.values.setdefault(long, []).append(rest)
+        elif kind == "=" and index < len(args):
+            found.values.setdefault(long, []).append(args[index])
+            index += 1
+        else:
+            found.values.setdefault(long, []).append("")
+        break
+    return index
+
+
+def judge_git(argv: list[str], scope: Scope) -> None:
+    """Judge `git ...` (argv[0] is git)."""
+    index = 1
+    configs: list[str] = []
+    while index < len(argv):
+        arg = argv[index]
+        if arg.startswith(DYN):
+            scope.unverifiable("a git global option is computed at run time")
+        if not arg.startswith("-"):
+            break
+        name, equals, value = arg.partition("=")
+        if arg in _GLOBAL_EXITS:
+            return
+        if name in _GLOBAL_VALUE:
+            if not equals:
+                index += 1
+                value = argv[index] if index < len(argv) else ""
+            if name == "-c":
+                configs.append(value)
+            elif name == "--config-env":
+                scope.unverifiable("git --config-env reads config from the environment")
+        elif name == "--exec-path" and equals:
+            scope.unverifiable("git --exec-path= runs helpers from another directory")
+        elif arg not in _GLOBAL_FLAGS and not (name.startswith("-c") and len(name) > 2):
+            scope.unverifiable(f"unknown git global option {arg}")
+        elif name.startswith("-c") and len(name) > 2:
+            configs.append(arg[2:])
+        index += 1
+    for setting in configs:
+        key, _, value = setting.partition("=")
+        judge_config(key, value, scope)
+    if index >= len(argv):
+        return
+    sub, args = argv[index], argv[index + 1 :]
+    if DYN in sub:
+        scope.unverifiable("the git subcommand is computed at run time")
+    if args[:1] == ["--help"]:
+        return
+    scope.show(f"git {sub}")
+    handler = _SUBCOMMANDS.get(sub)
+    if handler is not None:
+        handler(args, scope, configs)
+
+
+def judge_config(key: str, value: str, scope: Scope) -> None:
+    """A config setting given for one command or written with `git config`."""
+    lowered = key.lower()
+    if DYN in key:
+        scope.unverifiable("a git config key is computed at run time")
+    if lowered.startswith("alias."):
+        if value.startswith("!"):
+            _judge_shell(value[1:], scope)
+        else:
+            from scc_guard.shell import split_words
+
+            judge_git(["git", *split_words(value, scope)], scope)
+        return
+    if lowered in _FILE_KEYS or lowered.startswith("includeif."):
+        scope.unverifiable(f"git config {key} makes git read or run other files")
+    if (
+        lowered in _EXEC_KEYS
+        or lowered.startswith(_EXEC_PREFIXES)
+        or (lowered.endswith(_EXEC_SUFFIXES) and lowered.count(".") >= 1)
+    ):
+        _judge_shell(value, scope)
+    if (
+        lowered.startswith("remote.")
+        and lowered.endswith(".push")
+        and (value.startswith("+") or value.startswith(DYN))
+    ):
+        scope.block("git-force-push", f"remote push refspec {value!r} forces")
+    mirror = value.lower() in {"true", "yes", "on", "1", ""} or DYN in value
+    if lowered.startswith("remote.") and lowered.endswith(".mirror") and mirror:
+        scope.block("git-push-mirror", "configures a remote as a mirror")
+    if lowered == "clean.requireforce" and value.lower() in {"false", "no", "off", "0"}:
+        scope.block("git-clean-force", "disables git clean's force requirement")
+
+
+def _judge_shell(code: str, scope: Scope) -> None:
+    from scc_guard.programs import judge_script
+
+    judge_script(code, scope)
+
+
+def judge_assignments(assignments: list[str], scope: Scope) -> None:
+    """`NAME=value` before a command, after env, or exported together."""
+    values = dict(assignment.partition("=")[::2] for assignment in assignments)
+    for name, value in values.items():
+        if DYN in name:
+            scope.unverifiable("an environment variable name is computed at run time")
+        if name in _EXEC_ENV:
+            _judge_shell(value, scope)
+        elif name in _UNVERIFIABLE_ENV:
+            scope.unverifiable(f"{name} points git at configuration it cannot see")
+        elif name.startswith("GIT_CONFIG_KEY_"):
+            number = name[len("GIT_CONFIG_KEY_") :]
+            judge_config(value, values.get("GIT_CONFIG_VALUE_" + number, ""), scope)
+
+
+def _push(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _PUSH, scope)
+    if found.has("dry-run"):
+        return
+    if found.has("mirror"):
+        scope.block("git-push-mirror", "git push --mirror overwrites every remote ref")
+    if found.has("delete"):
+        scope.block("git-push-delete", "git push --delete deletes remote refs")
+    if found.has("prune"):
+        scope.block("git-push-delete", "git push --prune deletes remote refs")
+    if found.last("force", "no-force") == "force":
+        scope.block("git-force-push", "force push overwrites remote history")
+    for refspec in found.positionals[1:]:
+        if refspec.startswith(DYN):
+            scope.unverifiable("a refspec is computed at run time")
+        if refspec.startswith("+"):
+            scope.block("git-force-push", f"refspec {refspec} forces the update")
+        if refspec.startswith(":"):
+            scope.block("git-push-delete", f"refspec {refspec} deletes a remote ref")
+
+
+def _reset(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _RESET, scope)
+    for mode in ("hard", "merge"):
+        if found.has(mode):
+            scope.block(
+                "git-reset-hard", f"git reset --{mode} discards uncommitted work"
+            )
+
+
+def _clean(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _CLEAN, scope)
+    if found.has("dry-run"):
+        return
+    if found.has("force"):
+        scope.block("git-clean-force", "git clean -f deletes untracked files")
+    for setting in configs:
+        key, _, value = setting.partition("=")
+        if key.lower() == "clean.requireforce" and value.lower() in {
+            "false",
+            "no",
+            "off",
+            "0",
+        }:
+            scope.block("git-clean-force", "git clean without its force requirement")
+
+
+def _checkout(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _CHECKOUT, scope)
+    if found.has("force"):
+        scope.block("git-discard-changes", "git checkout -f discards local changes")
+    if found.has("pathspec-from-file"):
+        scope.block("git-discard-changes", "git checkout of paths overwrites changes")
+    if found.has("patch"):
+        return
+    if found.with_dashes:
+        scope.block("git-discard-changes", "git checkout -- paths overwrites changes")
+    before = found.positionals[: len(found.positionals) - len(found.with_dashes or [])]
+    if len(before) > 1:
+        scope.block("git-discard-changes", "git checkout of paths overwrites changes")
+    if before and _looks_like_path(before[0]):
+        scope.block(
+            "git-discard-changes",
+            f"git checkout {before[0]} overwrites work tree files",
+        )
+
+
+def _looks_like_path(name: str) -> bool:
+    return (
+        name in {".", ".."}
+        or name.startswith(("./", "../", ":", "/"))
+        or any(char in name for char in "*?[")
+        or DYN in name
+    )
+
+
+def _switch(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _SWITCH, scope)
+    if found.has("discard-changes", "force"):
+        scope.block("git-discard-changes", "git switch --discard-changes drops changes")
+
+
+def _restore(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _RESTORE, scope)
+    staged = found.last("staged", "no-staged") == "staged"
+    worktree = found.last("worktree", "no-worktree") == "worktree"
+    if worktree or not staged:
+        scope.block("git-discard-changes", "git restore overwrites work tree files")
+
+
+def _branch(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _BRANCH, scope)
+    if found.has("remotes"):
+        return
+    if found.has("D") or (found.has("delete") and found.has("force")):
+        scope.block("git-branch-force-delete", "deletes a branch even if unmerged")
+
+
+def _stash(args: list[str], scope: Scope, configs: list[str]) -> None:
+    action = next((arg for arg in args if not arg.startswith("-")), "push")
+    if action.startswith(DYN):
+        scope.unverifiable("the git stash action is computed at run time")
+    if action in {"drop", "clear"}:
+        scope.block("git-stash-drop", f"git stash {action} deletes saved work")
+
+
+def _rewrite(args: list[str], scope: Scope, configs: list[str]) -> None:
+    scope.block("git-history-rewrite", "rewrites the repository's history")
+
+
+def _rebase(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _REBASE, scope)
+    for command in found.values.get("exec", []):
+        _judge_shell(command, scope)
+    if found.has("root"):
+        scope.block(
+            "git-history-rewrite", "git rebase --root rewrites published history"
+        )
+    bases = found.positionals[:1] + found.values.get("onto", [])
+    for base in bases:
+        branch, _, ancestry = _split_ancestry(base)
+        if ancestry and (
+            branch.startswith(("origin/", "upstream/", "refs/remotes/"))
+            or "@{u" in branch
+            or "@{upstream" in branch
+        ):
+            scope.block(
+                "git-history-rewrite",
+                f"rebasing onto {base} rewrites commits already pushed",
+            )
+
+
+def _split_ancestry(rev: str) -> tuple[str, str, str]:
+    for index, char in enumerate(rev):
+        if char in "~^":
+            return rev[:index], char, rev[index:]
+    return rev, "", ""
+
+
+def _reflog(args: list[str], scope: Scope, configs: list[str]) -> None:
+    if args[:1] and args[0] in {"expire", "delete"}:
+        scope.block("git-reflog-expire", f"git reflog {args[0]} drops recovery points")
+
+
+def _gc(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _GC, scope)
+    for value in found.values.get("prune", []):
+        if value.lower() in {"now", "all"} or DYN in value:
+            scope.block("git-prune-now", "prunes unreachable objects immediately")
+
+
+def _prune(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _PRUNE, scope)
+    if not found.has("dry-run"):
+        scope.block("git-prune-now", "git prune deletes unreachable objects")
+
+
+def _update_ref(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _UPDATE_REF, scope)
+    if found.has("d", "stdin"):
+        scope.block("git-update-ref-delete", "git update-ref deletes or rewrites refs")
+
+
+def _worktree(args: list[str], scope: Scope, configs: list[str]) -> None:
+    if args[:1] != ["remove"]:
+        return
+    found = read_options(args[1:], _WORKTREE_REMOVE, scope)
+    if found.has("force"):
+        scope.block("git-worktree-force-remove", "discards the worktree's changes")
+
+
+def _rm(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _RM, scope)
+    if found.has("force") and not found.has("cached", "dry-run"):
+        scope.block("git-rm-force", "git rm -f deletes files with uncommitted changes")
+
+
+def _config(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _CONFIG, scope)
+    positionals = found.positionals
+    if positionals[:1] in (["set"], ["--add"]):
+        positionals = positionals[1:]
+    elif positionals[:1] and positionals[0] in {
+        "get",
+        "list",
+        "unset",
+        "edit",
+        "rename-section",
+        "remove-section",
+    }:
+        return
+    if found.has("unset", "unset-all", "get", "get-all", "get-regexp", "list"):
+        return
+    if len(positionals) >= 2:
+        judge_config(positionals[0], positionals[1], scope)
+
+
+def _submodule(args: list[str], scope: Scope, configs: list[str]) -> None:
+    words = [arg for arg in args if arg not in {"--quiet", "-q", "--recursive"}]
+    if words[:1] == ["foreach"] and len(words) > 1:
+        _judge_shell(" ".join(words[1:]), scope)
+
+
+def _bisect(args: list[str], scope: Scope, configs: list[str]) -> None:
+    if args[:1] == ["run"]:
+        from scc_guard.programs import judge_words
+
+        judge_words(args[1:], scope.deeper())
+
+
+def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _PULL, scope)
+    for command in found.values.get("exec", []):
+        _judge_shell(command, scope)
+
+
+_PUSH = Spec(
+    "force/f force-with-lease:? force-if-includes mirror delete/d prune all "
+    "branches tags follow-tags dry-run/n porcelain atomic set-upstream/u "
+    "quiet/q verbose/v progress push-option/o:= receive-pack:= exec:= repo:= "
+    "recurse-submodules:= thin signed:? no-verify verify ipv4/4 ipv6/6"
+)
+_RESET = Spec(
+    "hard merge soft mixed keep quiet/q patch/p intent-to-add/N "
+    "pathspec-from-file:= pathspec-file-nul recurse-submodules:? no-refresh refresh"
+)
+_CLEAN = Spec("force/f dry-run/n quiet/q interactive/i exclude/e:= d x X")
+_CHECKOUT = Spec(
+    "force/f b:= B:= orphan:= track/t:? detach guess quiet/q merge/m "
+    "conflict:= patch/p ours/2 theirs/3 ignore-skip-worktree-bits "
+    "ignore-other-worktrees overwrite-ignore progress recurse-submodules:? "
+    "pathspec-from-file:= pathspec-file-nul overlay l"
+)
+_SWITCH = Spec(
+    "create/c:= force-create/C:= detach/d guess discard-changes force/f "
+    "merge/m conflict:= quiet/q progress track/t:? orphan:= "
+    "ignore-other-worktrees recurse-submodules:?"
+)
+_RESTORE = Spec(
+    "source/s:= staged/S worktree/W patch/p ours theirs merge/m conflict:= "
+    "ignore-unmerged ignore-skip-worktree-bits overlay quiet/q progress "
+    "recurse-submodules:? pathspec-from-file:= pathspec-file-nul"
+)
+_BRANCH = Spec(
+    "delete/d D force/f remotes/r all/a move/m M copy/c C list/l verbose/v "
+    "quiet/q track/t:? set-upstream-to/u:= unset-upstream edit-description "
+    "contains:? merged:? points-at:= sort:= format:= color:? column:? "
+    "show-current ignore-case/i abbrev:? create-reflog recurse-submodules omit-empty"
+)
+_REBASE = Spec(
+    "onto:= root interactive/i exec/x:= autosquash autostash continue abort skip "
+    "quit edit-todo update-refs rebase-merges/r:? strategy/s:= strategy-option/X:= "
+    "merge/m apply keep-base fork-point no-ff/f force-rebase verbose/v quiet/q "
+    "signoff gpg-sign/S:? empty:= keep-empty reapply-cherry-picks stat "
+    "committer-date-is-author-date reset-author-date ignore-whitespace "
+    "whitespace:= C:= rerere-autoupdate reschedule-failed-exec show-current-patch "
+    "verify n"
+)
+_GC = Spec("prune:? aggressive auto quiet/q force keep-largest-pack cruft detach")
+_PRUNE = Spec("dry-run/n verbose/v expire:= progress")
+_UPDATE_REF = Spec("d m:= no-deref stdin z create-reflog")
+_WORKTREE_REMOVE = Spec("force/f")
+_RM = Spec(
+    "force/f cached dry-run/n r quiet/q ignore-unmatch sparse "
+    "pathspec-from-file:= pathspec-file-nul"
+)
+_CONFIG = Spec(
+    "global system local worktree file/f:= blob:= get get-all get-regexp "
+    "get-urlmatch replace-all add unset unset-all rename-section remove-section "
+    "list/l edit/e type:= bool int bool-or-int path expiry-date null/z "
+    "name-only includes show-origin show-scope default:= comment:= all regexp "
+    "value:= fixed-value url:="
+)
+_PULL = Spec(
+    "rebase/r:? exec:= quiet/q verbose/v ff-only ff squash commit edit/e "
+    "strategy/s:= strategy-option/X:= autostash all force/f depth:= tags"
+)
+
+_SUBCOMMANDS = {
+    "push": _push,
+    "reset": _reset,
+    "clean": _clean,
+    "checkout": _checkout,
+    "switch": _switch,
+    "restore": _restore,
+    "branch": _branch,
+    "stash": _stash,
+    "filter-branch": _rewrite,
+    "filter-repo": _rewrite,
+    "rebase": _rebase,
+    "reflog": _reflog,
+    "gc": _gc,
+    "prune": _prune,
+    "update-ref": _update_ref,
+    "worktree": _worktree,
+    "rm": _rm,
+    "config": _config,
+    "submodule": _submodule,
+    "bisect": _bisect,
+    "pull": _pull,
+}

@@ -1,0 +1,668 @@
+"""Network tools: every host a command would contact must be allowed.
+
+`open` lets them pass (recorded in the audit); `web-egress-enforced` checks
+each host against the policy; `locked-down-web` blocks every contact.
+"""
+
+from __future__ import annotations
+
+from scc_guard.scope import DYN, Scope
+
+TOOLS = frozenset(
+    {
+        "curl",
+        "wget",
+        "ssh",
+        "scp",
+        "sftp",
+        "rsync",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "telnet",
+    }
+)
+FETCHERS = frozenset({"curl", "wget"})
+
+_CURL_VALUES = frozenset(
+    [
+        "-A",
+        "-b",
+        "-c",
+        "-C",
+        "-d",
+        "-D",
+        "-e",
+        "-E",
+        "-F",
+        "-H",
+        "-h",
+        "-K",
+        "-m",
+        "-o",
+        "-P",
+        "-Q",
+        "-r",
+        "-T",
+        "-t",
+        "-u",
+        "-U",
+        "-w",
+        "-x",
+        "-X",
+        "-Y",
+        "-y",
+        "-z",
+        "--abstract-unix-socket",
+        "--alt-svc",
+        "--aws-sigv4",
+        "--cacert",
+        "--capath",
+        "--cert",
+        "--cert-type",
+        "--ciphers",
+        "--config",
+        "--connect-timeout",
+        "--connect-to",
+        "--continue-at",
+        "--cookie",
+        "--cookie-jar",
+        "--create-file-mode",
+        "--crlfile",
+        "--curves",
+        "--data",
+        "--data-ascii",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "--delegation",
+        "--dns-interface",
+        "--dns-ipv4-addr",
+        "--dns-ipv6-addr",
+        "--dns-servers",
+        "--doh-url",
+        "--dump-header",
+        "--ech",
+        "--egd-file",
+        "--engine",
+        "--etag-compare",
+        "--etag-save",
+        "--expect100-timeout",
+        "--form",
+        "--form-string",
+        "--ftp-account",
+        "--ftp-alternative-to-user",
+        "--ftp-method",
+        "--ftp-port",
+        "--ftp-ssl-ccc-mode",
+        "--happy-eyeballs-timeout-ms",
+        "--haproxy-clientip",
+        "--header",
+        "--hostpubmd5",
+        "--hostpubsha256",
+        "--hsts",
+        "--interface",
+        "--ip-tos",
+        "--ipfs-gateway",
+        "--json",
+        "--keepalive-time",
+        "--key",
+        "--key-type",
+        "--krb",
+        "--libcurl",
+        "--limit-rate",
+        "--local-port",
+        "--login-options",
+        "--mail-auth",
+        "--mail-from",
+        "--mail-rcpt",
+        "--max-filesize",
+        "--max-redirs",
+        "--max-time",
+        "--netrc-file",
+        "--noproxy",
+        "--oauth2-bearer",
+        "--output",
+        "--output-dir",
+        "--parallel-max",
+        "--pass",
+        "--pinnedpubkey",
+        "--preproxy",
+        "--proto",
+        "--proto-default",
+        "--proto-redir",
+        "--proxy",
+        "--proxy-cacert",
+        "--proxy-capath",
+        "--proxy-cert",
+        "--proxy-cert-type",
+        "--proxy-ciphers",
+        "--proxy-crlfile",
+        "--proxy-header",
+        "--proxy-key",
+        "--proxy-key-type",
+        "--proxy-pass",
+        "--proxy-pinnedpubkey",
+        "--proxy-service-name",
+        "--proxy-tls13-ciphers",
+        "--proxy-tlsauthtype",
+        "--proxy-tlspassword",
+        "--proxy-tlsuser",
+        "--proxy-user",
+        "--proxy1.0",
+        "--pubkey",
+        "--quote",
+        "--random-file",
+        "--range",
+        "--rate",
+        "--referer",
+        "--request",
+        "--request-target",
+        "--resolve",
+        "--retry",
+        "--retry-delay",
+        "--retry-max-time",
+        "--sasl-authzid",
+        "--service-name",
+        "--socks4",
+        "--socks4a",
+        "--socks5",
+        "--socks5-gssapi-service",
+        "--socks5-hostname",
+        "--speed-limit",
+        "--speed-time",
+        "--stderr",
+        "--telnet-option",
+        "--tftp-blksize",
+        "--time-cond",
+        "--tls-max",
+        "--tls13-ciphers",
+        "--tlsauthtype",
+        "--tlspassword",
+        "--tlsuser",
+        "--trace",
+        "--trace-ascii",
+        "--trace-config",
+        "--unix-socket",
+        "--upload-file",
+        "--url",
+        "--url-query",
+        "--user",
+        "--user-agent",
+        "--variable",
+        "--write-out",
+        "--expand-url",
+    ]
+)
+_CURL_PROXIES = frozenset(
+    {
+        "-x",
+        "--proxy",
+        "--preproxy",
+        "--socks4",
+        "--socks4a",
+        "--socks5",
+        "--socks5-hostname",
+        "--doh-url",
+    }
+)
+_CURL_UNVERIFIABLE = frozenset(
+    {
+        "-K",
+        "--config",
+        "--connect-to",
+        "--resolve",
+        "--unix-socket",
+        "--abstract-unix-socket",
+        "--variable",
+        "--expand-url",
+        "--netrc-file",
+    }
+)
+_WGET_VALUES = frozenset(
+    [
+        "-O",
+        "-o",
+        "-a",
+        "-e",
+        "-i",
+        "-B",
+        "-t",
+        "-T",
+        "-w",
+        "-Q",
+        "-P",
+        "-U",
+        "-l",
+        "-A",
+        "-R",
+        "-D",
+        "-I",
+        "-X",
+        "-b",
+        "--output-document",
+        "--output-file",
+        "--append-output",
+        "--execute",
+        "--input-file",
+        "--base",
+        "--tries",
+        "--timeout",
+        "--wait",
+        "--quota",
+        "--directory-prefix",
+        "--user-agent",
+        "--level",
+        "--accept",
+        "--reject",
+        "--domains",
+        "--include-directories",
+        "--exclude-directories",
+        "--header",
+        "--post-data",
+        "--post-file",
+        "--body-data",
+        "--body-file",
+        "--method",
+        "--user",
+        "--password",
+        "--http-user",
+        "--http-password",
+        "--proxy-user",
+        "--proxy-password",
+        "--load-cookies",
+        "--save-cookies",
+        "--referer",
+        "--config",
+        "--ca-certificate",
+        "--certificate",
+        "--private-key",
+        "--bind-address",
+        "--limit-rate",
+        "--dns-timeout",
+        "--connect-timeout",
+        "--read-timeout",
+        "--waitretry",
+        "--restrict-file-names",
+        "--local-encoding",
+        "--remote-encoding",
+        "--default-page",
+        "--cut-dirs",
+        "--progress",
+        "--rejected-log",
+        "--use-askpass",
+    ]
+)
+_SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
+_SCP_VALUES = frozenset("cDFiJlPSXo")
+_NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
+
+
+def judge_tool(program: str, args: list[str], scope: Scope) -> None:
+    tool = "nc" if program in {"ncat", "netcat"} else program
+    hosts = _HOSTS[tool](args, scope)
+    mode = scope.policy.network_mode
+    for host in hosts:
+        if host.startswith(DYN) and mode != "open":
+            scope.unverifiable(f"{program} contacts a host computed at run time")
+    if not hosts:
+        return
+    if mode == "open":
+        scope.note(
+            f"{program} contacts {', '.join(h.replace(DYN, '$?') for h in hosts)}"
+        )
+        return
+    if mode == "locked-down-web":
+        scope.block("network-egress", f"{program}: no network tools in locked-down-web")
+    for host in hosts:
+        if not host_allowed(host, scope.policy.allowed_hosts):
+            scope.block(
+                "network-egress", f"{program} would contact {host}, not allowed"
+            )
+
+
+def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    name = host.lower().rstrip(".")
+    if not name or DYN in name:
+        return False
+    for pattern in allowed:
+        if pattern.startswith("*."):
+            if name.endswith(pattern[1:]) and len(name) > len(pattern) - 1:
+                return True
+        elif name == pattern:
+            return True
+    return False
+
+
+def url_host(url: str, scope: Scope, default_scheme: bool = True) -> str:
+    """The host a URL names; DYN-prefixed when it cannot be known statically."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        rest, scheme = url, "http"
+    if DYN in scheme:
+        return DYN
+    if scheme.lower() not in {
+        "http",
+        "https",
+        "ftp",
+        "ftps",
+        "ws",
+        "wss",
+        "ssh",
+        "git",
+        "rsync",
+        "sftp",
+        "scp",
+        "telnet",
+    }:
+        scope.unverifiable(f"URL scheme {scheme}:// is not a web request")
+    authority = rest
+    for end in "/?#":
+        authority = authority.partition(end)[0]
+    if DYN in authority or (rest == authority and DYN in rest):
+        return DYN
+    return authority_host(authority, scope)
+
+
+def authority_host(authority: str, scope: Scope) -> str:
+    hostport = authority.rpartition("@")[2]
+    if hostport.startswith("["):
+        host = hostport[1:].partition("]")[0]
+    else:
+        host = hostport.partition(":")[0]
+    if any(char in host for char in "{}[]*?\\"):
+        scope.unverifiable(f"host {host!r} is a pattern")
+    return host
+
+
+def _curl(args: list[str], scope: Scope) -> list[str]:
+    hosts, index, globbing = [], 0, True
+    urls: list[str] = []
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith(DYN):
+            scope.unverifiable("a curl argument is computed at run time")
+        if arg in {"-V", "--version", "-h", "--help", "-M", "--manual"}:
+            return []
+        if arg in {"-g", "--globoff"}:
+            globbing = False
+            continue
+        if arg.startswith("--"):
+            name, equals, value = arg.partition("=")
+            if name in _CURL_VALUES and not equals:
+                value = args[index] if index < len(args) else ""
+                index += 1
+            _curl_option(name, value, hosts, urls, scope)
+        elif arg.startswith("-") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], start=1):
+                option = "-" + letter
+                if option in _CURL_VALUES:
+                    value = arg[position + 1 :]
+                    if not value:
+                        value = args[index] if index < len(args) else ""
+                        index += 1
+                    _curl_option(option, value, hosts, urls, scope)
+                    break
+                _curl_option(option, "", hosts, urls, scope)
+        else:
+            urls.append(arg)
+    for url in urls:
+        if globbing and any(
+            char in url.partition("://")[2].partition("/")[0] for char in "{}[]"
+        ):
+            scope.unverifiable("curl expands a URL pattern into several hosts")
+        hosts.append(url_host(url, scope))
+    return hosts
+
+
+def _curl_option(
+    name: str, value: str, hosts: list[str], urls: list[str], scope: Scope
+) -> None:
+    if name in _CURL_UNVERIFIABLE:
+        scope.unverifiable(f"curl {name} changes where requests go")
+    elif name == "--noproxy" and scope.policy.network_mode != "open":
+        scope.block("network-egress", "curl --noproxy bypasses the egress proxy")
+    elif name in _CURL_PROXIES:
+        hosts.append(url_host(value, scope) if value else DYN)
+    elif name == "--url":
+        urls.append(value)
+
+
+def _wget(args: list[str], scope: Scope) -> list[str]:
+    hosts, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith(DYN):
+            scope.unverifiable("a wget argument is computed at run time")
+        if arg in {"-V", "--version", "-h", "--help"}:
+            return []
+        name, equals, _value = arg.partition("=")
+        if name in {"-i", "--input-file", "-e", "--execute", "--config"} or (
+            name.startswith("-i") and len(name) > 2 and not name.startswith("--")
+        ):
+            scope.unverifiable(f"wget {name} reads URLs or settings from elsewhere")
+        if name == "--no-proxy" and scope.policy.network_mode != "open":
+            scope.block("network-egress", "wget --no-proxy bypasses the egress proxy")
+        if name in _WGET_VALUES and not equals:
+            index += 1
+        elif not arg.startswith("-"):
+            hosts.append(url_host(arg, scope))
+    return hosts
+
+
+def _ssh_options(
+    args: list[str], values: frozenset[str], scope: Scope, program: str
+) -> tuple[list[str], list[str]]:
+    """Split ssh-family argv into (hosts from options, operands)."""
+    hosts, operands, index = [], [], 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            operands.extend(args[index:])
+            break
+        if arg.startswith(DYN):
+            scope.unverifiable(f"a {program} argument is computed at run time")
+        if not arg.startswith("-") or len(arg) == 1:
+            operands.append(arg)
+            if program == "ssh":
+                break  # the rest is the remote command
+            continue
+        for position, letter in enumerate(arg[1:], start=1):
+            if letter == "V" and program == "ssh":
+                return [], []
+            if letter in values:
+                value = arg[position + 1 :]
+                if not value:
+                    value = args[index] if index < len(args) else ""
+                    index += 1
+                hosts += _ssh_option(letter, value, scope, program)
+                break
+    return hosts, operands
+
+
+def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str]:
+    if letter == "J":
+        return [
+            authority_host(hop.removeprefix("ssh://"), scope)
+            for hop in value.split(",")
+        ]
+    if letter == "F" or (letter == "S" and program != "ssh"):
+        scope.unverifiable(f"{program} -{letter} changes how hosts are reached")
+    if letter == "o":
+        key = value.partition("=")[0].partition(" ")[0].lower()
+        if key in {
+            "proxycommand",
+            "proxyjump",
+            "localcommand",
+            "hostname",
+            "knownhostscommand",
+            "remotecommand",
+            "include",
+        }:
+            scope.unverifiable(f"{program} -o {key} changes what is contacted or run")
+    if letter == "W":
+        return [value.rpartition(":")[0]]
+    return []
+
+
+def _ssh(args: list[str], scope: Scope) -> list[str]:
+    hosts, operands = _ssh_options(args, _SSH_VALUES, scope, "ssh")
+    if operands:
+        target = operands[0]
+        hosts.append(
+            url_host(target, scope)
+            if "://" in target
+            else authority_host(target, scope)
+        )
+    return hosts
+
+
+def _remote_operand(operand: str, scope: Scope) -> str | None:
+    """The host in scp/rsync operands `[user@]host:path`, `host::module`, URLs."""
+    if "://" in operand:
+        return url_host(operand, scope)
+    head = operand.partition(":")[0]
+    if ":" not in operand or "/" in head or not head:
+        return None
+    return authority_host(head, scope)
+
+
+def _copy(program: str, values: frozenset[str]):  # type: ignore[no-untyped-def]
+    def hosts_of(args: list[str], scope: Scope) -> list[str]:
+        hosts, operands = _ssh_options(args, values, scope, program)
+        if program == "sftp" and operands and "://" not in operands[0]:
+            operands[0] = operands[0].partition(":")[0] + ":"
+        for operand in operands:
+            host = _remote_operand(operand, scope)
+            if host is not None:
+                hosts.append(host)
+        return hosts
+
+    return hosts_of
+
+
+def _rsync(args: list[str], scope: Scope) -> list[str]:
+    hosts, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith(DYN):
+            scope.unverifiable("an rsync argument is computed at run time")
+        name, equals, value = arg.partition("=")
+        if name in {"-e", "--rsh"}:
+            value = value if equals else (args[index] if index < len(args) else "")
+            index += 0 if equals else 1
+            if value.split()[:1] != ["ssh"]:
+                scope.unverifiable("rsync -e runs a program other than ssh")
+            continue
+        if arg.startswith("--") and not equals and name in _RSYNC_LONG_VALUES:
+            index += 1
+        elif not arg.startswith("-"):
+            host = _remote_operand(arg, scope)
+            if host is not None:
+                hosts.append(host)
+    return hosts
+
+
+_RSYNC_LONG_VALUES = frozenset(
+    [
+        "--exclude",
+        "--include",
+        "--filter",
+        "--files-from",
+        "--exclude-from",
+        "--include-from",
+        "--log-file",
+        "--partial-dir",
+        "--temp-dir",
+        "--compare-dest",
+        "--copy-dest",
+        "--link-dest",
+        "--backup-dir",
+        "--suffix",
+        "--rsync-path",
+        "--password-file",
+        "--port",
+        "--chmod",
+        "--chown",
+        "--timeout",
+        "--contimeout",
+        "--max-size",
+        "--min-size",
+        "--bwlimit",
+        "--out-format",
+    ]
+)
+
+
+def _nc(args: list[str], scope: Scope) -> list[str]:
+    hosts, operands, index = [], [], 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith(DYN):
+            scope.unverifiable("an nc argument is computed at run time")
+        if arg.startswith("-") and len(arg) > 1:
+            if "l" in arg[1:] or arg == "--listen":
+                scope.block("network-egress", "nc -l listens for connections")
+            letter = arg[-1]
+            if letter in _NC_VALUES and len(arg) == 2:
+                value = args[index] if index < len(args) else ""
+                index += 1
+                if letter == "x":
+                    hosts.append(value.partition(":")[0])
+                if letter in {"e", "c"}:
+                    scope.note(f"nc -{letter} runs {value}")
+            continue
+        operands.append(arg)
+    if operands:
+        hosts.append(operands[0])
+    return hosts or [DYN]
+
+
+def _socat(args: list[str], scope: Scope) -> list[str]:
+    hosts = []
+    for arg in args:
+        if arg.startswith("-") and arg != "-":
+            continue
+        kind, _, rest = arg.partition(":")
+        kind = kind.upper().partition(",")[0]
+        if "LISTEN" in kind or kind in {"EXEC", "SYSTEM"}:
+            scope.unverifiable(f"socat {kind} listens or runs programs")
+        if kind.startswith(
+            (
+                "TCP",
+                "UDP",
+                "SCTP",
+                "OPENSSL",
+                "SSL",
+                "SOCKS",
+                "PROXY",
+                "DCCP",
+                "UDPLITE",
+            )
+        ):
+            hosts.append(rest.partition(":")[0].partition(",")[0])
+    return hosts
+
+
+def _telnet(args: list[str], scope: Scope) -> list[str]:
+    operands = [arg for arg in args if not arg.startswith("-")]
+    return operands[:1]
+
+
+_HOSTS = {
+    "curl": _curl,
+    "wget": _wget,
+    "ssh": _ssh,
+    "scp": _copy("scp", _SCP_VALUES),
+    "sftp": _copy("sftp", frozenset("BbcDFiJlPRSso")),
+    "rsync": _rsync,
+    "nc": _nc,
+    "socat": _socat,
+    "telnet": _telnet,
+}
