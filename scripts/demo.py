@@ -36,7 +36,14 @@ from agents import CREDENTIALS, agent_command
 from scripted_model import container as model_container
 from scripted_model.server import load_scenarios
 from scripted_model.transcript import Exchange, exchanges
-from session import SCC, guard_events, is_blocked, latest_audit, mentions
+from session import (
+    SCC,
+    guard_events,
+    is_blocked,
+    latest_audit,
+    mentions,
+    provider_image,
+)
 from workspace import Workspace, create_workspace, owner_for_sessions
 
 DEMO_LABELS = {"io.scc.demo": "1"}
@@ -114,7 +121,7 @@ def remove_demo_volumes(client) -> None:  # type: ignore[no-untyped-def]
 def run_claude(workspace: Workspace, env: dict[str, str]) -> int:
     hosts = (model_container.MODEL_HOST, model_container.ALLOWED_HOST)
     args = [str(SCC), "run", str(workspace.path), "--provider", "claude"]
-    args += ["--network", "web-egress-enforced"]
+    args += ["--network", "web-egress-enforced", "--image", provider_image("claude")]
     for host in hosts:
         args += ["--allow-host", host]
     args += ["--", *agent_command("claude", "tour")]
