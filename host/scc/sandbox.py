@@ -421,6 +421,21 @@ class SandboxError(SccError):
     """Docker refused to create part of the sandbox."""
 
 
+class SessionStopped(SccError):
+    """The session was removed from outside (`scc stop`) while it ran."""
+
+    exit_code = 143
+
+
+def agent_exit_code(agent: Any) -> int:
+    import docker.errors
+
+    try:
+        return int(agent.wait()["StatusCode"])
+    except docker.errors.NotFound:
+        raise SessionStopped("the session was stopped from outside") from None
+
+
 class Sandbox:
     """Creates a plan's objects in Docker and removes them again.
 
