@@ -491,6 +491,8 @@ class Sandbox:
 
     def _write_files(self) -> None:
         audit = ids.create_session_dir(self.plan.session)
+        if os.getuid() == 0:  # the agent appends to its audit as its own user
+            os.chown(audit / ids.GUARD_AUDIT, self.plan.uid, self.plan.gid)
         run = audit / "run"
         run.mkdir(mode=0o755)
         policy = self.settings.policy.model_copy(
