@@ -100,7 +100,7 @@ def denial_line(
 class DenialWatcher:
     """Follows proxy.jsonl during a session and prints each denial once."""
 
-    def __init__(self, plan: Any) -> None:
+    def __init__(self, plan: Any, *, raw_terminal: bool = False) -> None:
         self.path = Path(plan.audit_dir) / ids.PROXY_AUDIT
         self.allowed = set(plan.allowed_hosts)
         self.enabled = plan.proxy is not None
@@ -108,6 +108,7 @@ class DenialWatcher:
         self._stop = threading.Event()
         self._offset = 0
         self._told: set[str] = set()
+        self._end = "\r\n" if raw_terminal else "\n"  # a raw tty needs the \r
         self._thread = threading.Thread(target=self._follow, daemon=True)
 
     def __enter__(self) -> DenialWatcher:
@@ -145,4 +146,4 @@ class DenialWatcher:
                 continue
             if line_text and line_text not in self._told:
                 self._told.add(line_text)
-                print(line_text, file=sys.stderr, flush=True)
+                print(line_text, file=sys.stderr, end=self._end, flush=True)

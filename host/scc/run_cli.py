@@ -136,7 +136,7 @@ def _session(
     with _signals_as_interrupt():
         try:
             agent = sandbox.create()
-            with DenialWatcher(plan):
+            with DenialWatcher(plan, raw_terminal=interactive):
                 if interactive:
                     from scc.attach import attach_interactive
 
