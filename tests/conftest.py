@@ -1,8 +1,8 @@
 """Hermetic defaults for every test, and the real-engine fixtures.
 
-Every test gets a temporary home and config dirs and no DOCKER_* or proxy
-variables. Docker-marked tests get a client for the real engine; under CI=true
-an unreachable engine fails them instead of skipping. Whatever a test creates
+Every test gets a temporary home and config dirs and no DOCKER_*, SCC_* or
+proxy variables. Docker-marked tests get a client for the real engine; under
+CI=true an unreachable engine fails them instead of skipping. Whatever a test creates
 carries TEST_LABEL, and the session fails if any labelled object is left.
 """
 
@@ -16,7 +16,9 @@ import pytest
 
 TEST_LABEL = "scc.test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-_CLEARED = ("DOCKER_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+_CLEARED = ("DOCKER_", "SCC_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+# The CA bundle CI passes for builds, for the few tests that build images.
+HOST_CA_CERT = os.environ.get("SCC_CA_CERT") or None
 # Read before the hermetic fixture clears them, for the engine fixture only.
 _ENGINE_ENV = {k: v for k, v in os.environ.items() if k.startswith("DOCKER_")}
 
@@ -30,10 +32,10 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    monkeypatch.setenv("SCC_LABELS", f"{TEST_LABEL}=1")
     for name in list(os.environ):
         if name.upper().startswith(_CLEARED):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("SCC_LABELS", f"{TEST_LABEL}=1")
     return home
 
 

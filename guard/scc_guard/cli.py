@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from scc_guard import __version__
@@ -93,8 +94,12 @@ def main(
     args.default_policy = policy_path
     try:
         result: int = args.run(args)
+        sys.stdout.flush()
     except GuardError as exc:
         print(f"scc-guard: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     return result
 

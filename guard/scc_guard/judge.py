@@ -21,9 +21,9 @@ def judge_command(
         return _unverifiable(f"command longer than {MAX_COMMAND_CHARS} characters")
 
     def run(scope: Scope) -> None:
-        from scc_guard.shell import judge_script
+        from scc_guard.programs import judge_text
 
-        judge_script(command, scope)
+        judge_text(command, scope)
 
     return _judge(run, policy, cwd, trace)
 
@@ -33,13 +33,19 @@ def judge_argv(
     policy: object,
     cwd: str | None = None,
     trace: list[str] | None = None,
+    env: list[str] | None = None,
 ) -> Verdict:
-    """Judge a program's argv as a shim receives it (no shell involved)."""
+    """Judge a program's argv as a shim receives it (no shell involved).
+
+    `env` holds `NAME=value` entries of the environment it runs in that can
+    make the program run code (GIT_PAGER, GIT_CONFIG_*, ...).
+    """
 
     def run(scope: Scope) -> None:
         from scc_guard.programs import judge_words
 
-        judge_words([word.replace("\x00", "") for word in argv], scope)
+        clean = [word.replace("\x00", "") for word in argv]
+        judge_words(clean, scope, None, [e.replace("\x00", "") for e in env or []])
 
     return _judge(run, policy, cwd, trace)
 

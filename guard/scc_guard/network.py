@@ -306,7 +306,11 @@ _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
 
 def judge_tool(program: str, args: list[str], scope: Scope) -> None:
     tool = "nc" if program in {"ncat", "netcat"} else program
-    hosts = _HOSTS[tool](args, scope)
+    judge_hosts(program, _HOSTS[tool](args, scope), scope)
+
+
+def judge_hosts(program: str, hosts: list[str], scope: Scope) -> None:
+    """Every host `program` would contact must be allowed in this mode."""
     mode = scope.policy.network_mode
     for host in hosts:
         if host.startswith(DYN) and mode != "open":
@@ -475,7 +479,7 @@ def _ssh_options(
             scope.unverifiable(f"a {program} argument is computed at run time")
         if not arg.startswith("-") or len(arg) == 1:
             operands.append(arg)
-            if program == "ssh":
+            if program == "ssh" and len(operands) > 1:
                 break  # the rest is the remote command
             continue
         for position, letter in enumerate(arg[1:], start=1):
@@ -517,6 +521,7 @@ def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str
 
 
 def _ssh(args: list[str], scope: Scope) -> list[str]:
+    # OpenSSH reads options after the destination too, up to the command.
     hosts, operands = _ssh_options(args, _SSH_VALUES, scope, "ssh")
     if operands:
         target = operands[0]
@@ -622,8 +627,10 @@ def _nc(args: list[str], scope: Scope) -> list[str]:
                 index += 1
                 if letter == "x":
                     hosts.append(value.partition(":")[0])
-                if letter in {"e", "c"}:
-                    scope.note(f"nc -{letter} runs {value}")
+                if letter in {"e", "c"} and scope.policy.network_mode != "open":
+                    scope.block(
+                        "network-egress", f"nc -{letter} hands {value} to the network"
+                    )
             continue
         operands.append(arg)
     if operands:

@@ -42,6 +42,8 @@ _ANSI = {
     "?": "?",
 }
 MAX_TEXT = 100_000
+MAX_NESTING = 16
+"""Substitutions nested deeper than this are not analysed (and so blocked)."""
 
 
 class RewriteError(Exception):
@@ -68,11 +70,13 @@ class Prepared:
         self.heredocs = heredocs
 
 
-def prepare(text: str, heredocs: list[Heredoc] | None = None) -> Prepared:
+def prepare(
+    text: str, heredocs: list[Heredoc] | None = None, depth: int = 0
+) -> Prepared:
     if len(text) > MAX_TEXT:
         raise RewriteError(f"text longer than {MAX_TEXT} characters")
     table = heredocs if heredocs is not None else []
-    rewriter = _Rewriter(text, table)
+    rewriter = _Rewriter(text, table, depth)
     rewriter.script(None)
     if rewriter.pending:
         raise RewriteError("here-document without a body")
@@ -80,7 +84,10 @@ def prepare(text: str, heredocs: list[Heredoc] | None = None) -> Prepared:
 
 
 class _Rewriter:
-    def __init__(self, src: str, heredocs: list[Heredoc]) -> None:
+    def __init__(self, src: str, heredocs: list[Heredoc], depth: int = 0) -> None:
+        if depth > MAX_NESTING:
+            raise RewriteError(f"substitutions nested deeper than {MAX_NESTING}")
+        self.depth = depth
         self.src = src
         self.pos = 0
         self.out: list[str] = []
@@ -98,7 +105,7 @@ class _Rewriter:
         return self.src.startswith(text, self.pos)
 
     def nested(self) -> _Rewriter:
-        inner = _Rewriter(self.src, self.heredocs)
+        inner = _Rewriter(self.src, self.heredocs, self.depth + 1)
         inner.pos = self.pos
         return inner
 
@@ -428,7 +435,7 @@ class _Rewriter:
         if end >= len(self.src):
             raise RewriteError("unterminated backquote")
         inner_text = self.src[self.pos : end].replace("\\`", "`").replace("\\$", "$")
-        inner = prepare_nested(inner_text, self.heredocs)
+        inner = prepare(inner_text, self.heredocs, self.depth + 1)
         self.count += inner.count + 1
         self.out.append("$(" + inner.text + ")")
         self.pos = end + 1
@@ -664,10 +671,6 @@ def _body_substitutions(body: str, heredocs: list[Heredoc]) -> list[str]:
         else:
             rewriter.pos += 1
     return [sub[2:-1] for sub in subs]
-
-
-def prepare_nested(text: str, heredocs: list[Heredoc]) -> Prepared:
-    return prepare(text, heredocs)
 
 
 def _is_name(text: str) -> bool:

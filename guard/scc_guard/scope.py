@@ -64,6 +64,16 @@ class Scope:
         inner.trace = self.trace
         return inner
 
+    def change_directory(self, args: list[str]) -> None:
+        """Follow `cd ARGS`; the cwd becomes unknown when it cannot be known."""
+        targets = [arg for arg in args if not arg.startswith("-") or arg == "-"]
+        if not targets:
+            self.cwd = HOME
+        elif DYN in targets[0] or targets[0] == "-":
+            self.cwd = None
+        else:
+            self.cwd = self.resolve(targets[0])
+
     def resolve(self, path: str) -> str | None:
         """`path` as an absolute normalised path, or None when not knowable."""
         if path.startswith("~"):
@@ -75,4 +85,5 @@ class Scope:
             if self.cwd is None:
                 return None
             path = posixpath.join(self.cwd, path)
-        return posixpath.normpath(path)
+        path = posixpath.normpath(path)
+        return "/" + path.lstrip("/") if path.startswith("//") else path

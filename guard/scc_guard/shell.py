@@ -10,40 +10,11 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from scc_guard import programs
+from scc_guard import network, programs
 from scc_guard.network import FETCHERS
 from scc_guard.rewrite import HEREDOC_WORD, Heredoc, RewriteError, prepare
 from scc_guard.scope import DYN, HOME, Scope
 
-_PLAIN = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-*~ \t"
-)
-_RESERVED = frozenset(
-    {
-        "if",
-        "then",
-        "else",
-        "elif",
-        "fi",
-        "case",
-        "esac",
-        "for",
-        "select",
-        "while",
-        "until",
-        "do",
-        "done",
-        "in",
-        "function",
-        "time",
-        "coproc",
-        "{",
-        "}",
-        "!",
-        "[[",
-        "]]",
-    }
-)
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _STRUCTURAL = frozenset(
     {"list", "pipeline", "compound", "if", "for", "while", "until", "function"}
@@ -54,13 +25,8 @@ Node = Any
 """A bashlex AST node (bashlex ships no type information)."""
 
 
-def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
-    """Raise Blocked when shell `text` may not run."""
-    words = plain_words(text)
-    if words is not None:
-        scope.show(f"plain words: {' '.join(words)}")
-        _judge_plain(words, scope)
-        return
+def judge_parsed(text: str, scope: Scope, stdin: str | None = None) -> None:
+    """Raise Blocked when shell `text` (beyond plain words) may not run."""
     try:
         prepared = prepare(text)
     except RewriteError as exc:
@@ -69,34 +35,9 @@ def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
     _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count)
 
 
-def plain_words(text: str) -> list[str] | None:
-    """Words of text that has no shell syntax beyond blanks, else None."""
-    if not set(text) <= _PLAIN:
-        return None
-    words = text.split()
-    if words and words[0] in _RESERVED:
-        return None
-    return words
-
-
-def _judge_plain(words: list[str], scope: Scope) -> None:
-    env = []
-    while words and _is_assignment(words[0]):
-        env.append(words.pop(0))
-    if words[:1] in (["cd"], ["pushd"]):
-        _change_directory(words[1:], scope)
-        return
-    programs.judge_words(words, scope, None, env)
-
-
-def _is_assignment(word: str) -> bool:
-    name, equals, _ = word.partition("=")
-    return bool(equals) and name.isidentifier()
-
-
 def split_words(text: str, scope: Scope) -> list[str]:
     """Split a string into words as the shell would (for env -S, aliases)."""
-    words = plain_words(text)
+    words = programs.plain_words(text)
     if words is not None:
         return words
     try:
@@ -116,16 +57,6 @@ def _parse(text: str) -> list[Node]:
     import bashlex
 
     return list(bashlex.parse(text))
-
-
-def _change_directory(args: list[str], scope: Scope) -> None:
-    targets = [arg for arg in args if not arg.startswith("-") or arg == "-"]
-    if not targets:
-        scope.cwd = HOME
-    elif DYN in targets[0] or targets[0] == "-":
-        scope.cwd = None
-    else:
-        scope.cwd = scope.resolve(targets[0])
 
 
 class _Walker:
@@ -221,10 +152,10 @@ class _Walker:
         words = [self.expand(part, subs) for part in word_nodes]
         self.scope.show(f"command: {' '.join(w.replace(DYN, '$?') for w in words)}")
         if words and words[0] in {"cd", "pushd"}:
-            _change_directory(words[1:], self.scope)
+            self.scope.change_directory(words[1:])
             return
         if words and words[0] in _DECLARERS:
-            env += [word for word in words[1:] if _is_assignment(word)]
+            env += [word for word in words[1:] if programs.is_assignment(word)]
         programs.judge_words(words, self.scope, stdin, env)
 
     def redirect(self, node: Node, subs: dict[int, str]) -> str | None:
@@ -236,6 +167,9 @@ class _Walker:
         word = self.expand(target, subs)
         if node.type == "<" and word.startswith(HEREDOC_WORD):
             return self.heredoc_content(word)
+        if word.startswith(("/dev/tcp/", "/dev/udp/")):
+            host = word.split("/")[3] if word.count("/") >= 4 else DYN
+            network.judge_hosts(f"bash {word[:8]}", [host], self.scope)
         if node.type == "<<<":
             return word + "\n"
         return None

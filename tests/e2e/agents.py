@@ -18,10 +18,13 @@ CLAUDE_QUIET = (
     "DISABLE_AUTOUPDATER=1",
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 )
-CODEX_PROVIDER = (
-    f'{{name = "Scripted model", base_url = "http://{MODEL_HOST}/v1", '
-    'env_key = "OPENAI_API_KEY", wire_api = "responses"}'
-)
+# Dotted keys rather than one inline table: plain words on the command line.
+CODEX_PROVIDER = {
+    "name": "Scripted model",
+    "base_url": f"http://{MODEL_HOST}/v1",
+    "env_key": "OPENAI_API_KEY",
+    "wire_api": "responses",
+}
 # Dummy credentials: the scripted model accepts anything.
 CREDENTIALS = {"claude": {"ANTHROPIC_API_KEY": "sk-ant-scripted"}}
 CREDENTIALS["codex"] = {"OPENAI_API_KEY": "sk-scripted"}
@@ -31,10 +34,12 @@ def prompt_for(scenario: str) -> str:
     return f"Work through scenario:{scenario} step by step."
 
 
-def claude_command(scenario: str, base_url: str = f"http://{MODEL_HOST}") -> list[str]:
+def claude_command(scenario: str, own_host: bool = False) -> list[str]:
+    """Claude Code on the model's test name, or on its default API host."""
+    base_url = [] if own_host else [f"ANTHROPIC_BASE_URL=http://{MODEL_HOST}"]
     return [
         "env",
-        f"ANTHROPIC_BASE_URL={base_url}",
+        *base_url,
         *CLAUDE_QUIET,
         "claude",
         "-p",
@@ -43,28 +48,31 @@ def claude_command(scenario: str, base_url: str = f"http://{MODEL_HOST}") -> lis
     ]
 
 
-def codex_command(scenario: str) -> list[str]:
-    return [
-        "codex",
-        "exec",
-        "--skip-git-repo-check",
-        "--dangerously-bypass-approvals-and-sandbox",
-        "-c",
-        "model=scripted",
-        "-c",
-        "model_provider=scripted",
-        "-c",
-        f"model_providers.scripted={CODEX_PROVIDER}",
-        "-c",
-        "check_for_update_on_startup=false",
-        "-c",
-        "analytics.enabled=false",
-        prompt_for(scenario),
-    ]
+def codex_command(scenario: str, own_host: bool = False) -> list[str]:
+    """Codex on the model's test name, or on OpenAI's API host (HTTPS)."""
+    provider = dict(CODEX_PROVIDER)
+    if own_host:
+        provider["base_url"] = "https://api.openai.com/v1"
+    settings = {
+        "model": "scripted",
+        "model_provider": "scripted",
+        **{f"model_providers.scripted.{k}": v for k, v in provider.items()},
+        "check_for_update_on_startup": "false",
+        "analytics.enabled": "false",
+    }
+    overrides = [part for k, v in settings.items() for part in ("-c", f"{k}={v}")]
+    flags = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
+    return ["codex", "exec", *flags, *overrides, prompt_for(scenario)]
 
 
 COMMANDS = {"claude": claude_command, "codex": codex_command}
 
 
-def agent_command(provider: str, scenario: str) -> list[str]:
-    return COMMANDS[provider](scenario)
+def agent_command(provider: str, scenario: str, own_host: bool = False) -> list[str]:
+    """The agent's command line; `own_host` keeps the provider's real API name.
+
+    With `own_host` the agent talks to its provider's usual host, which the
+    test network answers with the scripted model (`locked-down-web` reaches
+    nothing else).
+    """
+    return COMMANDS[provider](scenario, own_host)

@@ -13,7 +13,6 @@ itself, the tool results the agent sent back to the model, and `scc audit`.
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -27,7 +26,7 @@ from session import (
     proxy_events,
     run_scenario,
 )
-from workspace import create_workspace
+from workspace import create_workspace, owner_for_sessions
 
 pytestmark = [pytest.mark.docker, pytest.mark.images, pytest.mark.slow]
 PROVIDERS = ["claude", "codex"]
@@ -35,11 +34,20 @@ LABELS = {"scc.test": "1"}
 
 
 @pytest.fixture(scope="module")
-def test_hosts(docker_client, model_image):  # type: ignore[no-untyped-def]
+def test_hosts(docker_client, model_image, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The egress test network with the model (and the test hosts) on it."""
     name = f"scc-e2e-egress-{uuid.uuid4().hex[:8]}"
-    with model_container.model_on_network(docker_client, name, LABELS) as pair:
-        yield pair
+    certificates = tmp_path_factory.mktemp("certs")
+    ca = model_container.make_certificates(certificates)
+    with model_container.model_on_network(
+        docker_client, name, LABELS, certificates
+    ) as (network, model):
+        yield network, model, ca
+    # scc keeps each user's agent state between sessions; ours are test objects.
+    uid = str(owner_for_sessions())
+    for volume in docker_client.volumes.list(filters={"label": "scc.test=1"}):
+        if (volume.attrs.get("Labels") or {}).get("io.scc.uid") == uid:
+            volume.remove(force=True)
 
 
 @pytest.fixture
@@ -48,9 +56,9 @@ def workspace(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def session(workspace, provider, scenario, test_hosts, **options):  # type: ignore[no-untyped-def]
-    network, model = test_hosts
+    network, model, ca = test_hosts
     return run_scenario(
-        workspace.path, provider, scenario, model, network.name, **options
+        workspace.path, provider, scenario, model, network.name, ca_cert=ca, **options
     )
 
 
@@ -73,9 +81,10 @@ def test_agent_edits_a_file_and_commits(workspace, test_hosts, provider):
     assert workspace.log() == ["Add a greeting", *before]
     greeting = workspace.path / "GREETING.md"
     assert greeting.read_text() == "Hello from the agent.\n"
-    assert greeting.stat().st_uid == os.getuid()
+    owner = owner_for_sessions()
+    assert greeting.stat().st_uid == owner
     objects = workspace.path / ".git/objects"
-    assert {p.stat().st_uid for p in objects.rglob("*") if p.is_file()} == {os.getuid()}
+    assert {p.stat().st_uid for p in objects.rglob("*") if p.is_file()} == {owner}
     allowed = [e for e in guard_events(outcome.audit) if not is_blocked(e)]
     assert any(mentions(e, "git commit") for e in allowed), outcome.describe()
 

@@ -9,11 +9,13 @@ really rewrite it, and a blocked one leaves it visibly unchanged.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 REMOTE = ".remote.git"
+TEST_UID = 1600
 README = "# Sample project\n\nA workspace for scc's end-to-end scenarios.\n"
 
 
@@ -42,14 +44,27 @@ class Workspace:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
+    # The workspace may belong to another user than the one checking it.
+    # --no-optional-locks: `git status` must not rewrite the index as us.
+    command = ["git", "--no-optional-locks", "-c", "safe.directory=*", *args]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout.strip()
 
 
+def owner_for_sessions() -> int:
+    """Who the agent will run as: the caller, or for root a plain test user.
+
+    scc refuses to run the agent as root and, when root calls it, runs the
+    agent as the workspace's owner; so as root the workspace is given away.
+    """
+    return os.getuid() or TEST_UID
+
+
 def create_workspace(path: Path) -> Workspace:
-    """Create the repository at `path` (which must not exist yet)."""
+    """Create the repository at `path` (which must not exist yet).
+
+    It belongs to `owner_for_sessions()`, the user scc will run the agent as.
+    """
     path.mkdir(parents=True)
     workspace = Workspace(path)
     git = workspace.git
@@ -71,4 +86,8 @@ def create_workspace(path: Path) -> Workspace:
     (path / "NOTES.md").write_text("- A local note.\n")
     git("add", "NOTES.md")
     git("commit", "-q", "-m", "Add a local note")
+    owner = owner_for_sessions()
+    if owner != os.getuid():
+        for item in [path, *path.rglob("*")]:
+            os.lchown(item, owner, owner)
     return workspace

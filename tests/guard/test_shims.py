@@ -334,3 +334,67 @@ def test_install_rejects_bad_paths_and_creates_nothing(
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "shims").exists()
     assert not (tmp_path / "bin").exists()
+
+
+def test_alias_from_the_repository_config_is_judged_at_run_time(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, remote = repo
+    before = _git("rev-parse", "main", cwd=remote)
+    _git("config", "alias.sync", "push --force", cwd=work)
+    _git("config", "alias.wipe", "!git clean -fdx", cwd=work)
+    (work / "app.py").write_text("print(2)\n")
+    _git("commit", "-qam", "rewrite", "--amend", cwd=work)
+
+    pushed = sandbox.run("git", "sync", "origin", "main", cwd=work)
+    wiped = sandbox.run("git", "wipe", cwd=work)
+
+    assert pushed.returncode == EXIT_BLOCKED
+    assert "[git-force-push]" in pushed.stderr
+    assert wiped.returncode == EXIT_BLOCKED
+    assert "[git-clean-force]" in wiped.stderr
+    assert _git("rev-parse", "main", cwd=remote) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        ("GIT_PAGER", "git stash clear; cat", "git-stash-drop"),
+        ("GIT_SSH_COMMAND", "sh -c 'git reset --hard'", "git-reset-hard"),
+        ("GIT_CONFIG_PARAMETERS", "'core.pager'='git clean -fdx'", "git-clean-force"),
+    ],
+    ids=["pager", "ssh-command", "config-parameters"],
+)
+def test_environment_that_runs_code_is_judged_at_run_time(
+    sandbox: Sandbox, repo: tuple[Path, Path], name: str, value: str, rule: str
+) -> None:
+    work, _ = repo
+    result = sandbox.run("git", "log", cwd=work, env={**_git_env(), name: value})
+    assert result.returncode == EXIT_BLOCKED
+    assert f"[{rule}]" in result.stderr
+
+
+def test_git_config_parameters_set_by_git_itself_pass(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    env = {**_git_env(), "GIT_CONFIG_PARAMETERS": "'user.name'='x'"}
+    assert sandbox.run("git", "status", cwd=work, env=env).returncode == 0
+
+
+def test_launcher_answers_the_hook_with_the_baked_policy(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    event = json.dumps({"tool_name": "Bash", "tool_input": {"command": "git push -f"}})
+    result = subprocess.run(
+        [str(sandbox.launcher), "hook", "claude"],
+        input=event,
+        capture_output=True,
+        text=True,
+        env=_git_env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    decision = json.loads(result.stdout)["hookSpecificOutput"]
+    assert (result.returncode, decision["permissionDecision"]) == (0, "deny")
+    assert sandbox.audit_lines()[-1]["entry"] == "hook:claude"

@@ -36,6 +36,7 @@ import argparse
 import itertools
 import json
 import re
+import ssl
 import sys
 import threading
 import time
@@ -593,14 +594,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=80)
+    parser.add_argument("--tls-port", type=int, help="also serve HTTPS here")
+    parser.add_argument("--cert", type=Path, help="PEM certificate chain for TLS")
+    parser.add_argument("--key", type=Path, help="PEM private key for TLS")
     parser.add_argument("--scenarios", type=Path, required=True)
     parser.add_argument("--record", type=Path)
     args = parser.parse_args(argv)
     script = Script(load_scenarios(args.scenarios), args.record)
-    server = serve(script, args.host, args.port)
+    servers = [serve(script, args.host, args.port)]
+    if args.tls_port:
+        servers.append(serve(script, args.host, args.tls_port))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        servers[1].socket = context.wrap_socket(servers[1].socket, server_side=True)
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    ports = ", ".join(str(server.server_port) for server in servers)
     names = ", ".join(sorted(script.scenarios))
-    print(f"scripted model on {args.host}:{server.server_port}: {names}", flush=True)
-    server.serve_forever()
+    print(f"scripted model on {args.host} ports {ports}: {names}", flush=True)
+    servers[0].serve_forever()
     return 0
 
 
