@@ -12,6 +12,8 @@ import tty
 from collections.abc import Callable
 from typing import Any
 
+from scc.sandbox import agent_exit_code
+
 
 def attach_interactive(
     client: Any, agent: Any, ready: Callable[[], None] = lambda: None
@@ -40,7 +42,7 @@ def attach_interactive(
             termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
         signal.signal(signal.SIGWINCH, previous)
         raw.close()
-    return int(agent.wait()["StatusCode"])
+    return agent_exit_code(agent)
 
 
 def _resize(client: Any, agent: Any) -> None:

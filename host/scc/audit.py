@@ -8,6 +8,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ def _event(record: dict[str, Any], source: str) -> dict[str, Any]:
         verdict = record.get("verdict") or (
             "allowed" if record.get("allowed") else "blocked"
         )
-        what = record.get("command") or record.get("argv") or ""
+        argv = record.get("argv")
+        what = record.get("command") or (" ".join(argv) if argv else "")
         rule = f" [{record['rule']}]" if record.get("rule") else ""
         summary = f"{verdict} {what}{rule}"
     return {"time": time, "source": source, "summary": summary, "record": record}
@@ -50,9 +52,26 @@ def timeline(session_dir: Path) -> list[dict[str, Any]]:
     """Both audits merged in time order (ISO 8601 UTC strings sort as times)."""
     events = [
         *read_events(session_dir / ids.GUARD_AUDIT, "guard"),
-        *read_events(session_dir / ids.PROXY_AUDIT, "proxy"),
+        *(
+            e
+            for e in read_events(session_dir / ids.PROXY_AUDIT, "proxy")
+            if not _empty_connection(e["record"])
+        ),
     ]
-    return sorted(events, key=lambda event: event["time"])
+    return sorted(events, key=lambda event: _instant(event["time"]))
+
+
+def _empty_connection(record: dict[str, Any]) -> bool:
+    """A connection that sent no request: scc's own readiness check of the proxy."""
+    return record.get("method") == "-" and record.get("host") == "-"
+
+
+def _instant(stamp: str) -> datetime:
+    """ISO 8601 in UTC, with or without fractions of a second; unknown first."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def denial_line(
@@ -81,7 +100,7 @@ def denial_line(
 class DenialWatcher:
     """Follows proxy.jsonl during a session and prints each denial once."""
 
-    def __init__(self, plan: Any) -> None:
+    def __init__(self, plan: Any, *, raw_terminal: bool = False) -> None:
         self.path = Path(plan.audit_dir) / ids.PROXY_AUDIT
         self.allowed = set(plan.allowed_hosts)
         self.enabled = plan.proxy is not None
@@ -89,6 +108,7 @@ class DenialWatcher:
         self._stop = threading.Event()
         self._offset = 0
         self._told: set[str] = set()
+        self._end = "\r\n" if raw_terminal else "\n"  # a raw tty needs the \r
         self._thread = threading.Thread(target=self._follow, daemon=True)
 
     def __enter__(self) -> DenialWatcher:
@@ -126,4 +146,4 @@ class DenialWatcher:
                 continue
             if line_text and line_text not in self._told:
                 self._told.add(line_text)
-                print(line_text, file=sys.stderr, flush=True)
+                print(line_text, file=sys.stderr, end=self._end, flush=True)

@@ -23,6 +23,7 @@ from scc.merge import resolve_session
 from scc.sandbox import (
     Plan,
     Sandbox,
+    agent_exit_code,
     check_workspace,
     plan_session,
     remove_session_objects,
@@ -135,7 +136,7 @@ def _session(
     with _signals_as_interrupt():
         try:
             agent = sandbox.create()
-            with DenialWatcher(plan):
+            with DenialWatcher(plan, raw_terminal=interactive):
                 if interactive:
                     from scc.attach import attach_interactive
 
@@ -170,8 +171,6 @@ def _require_images(client: Any, plan: Plan) -> None:
 
 
 def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
-    import docker.errors
-
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
@@ -184,16 +183,7 @@ def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
         if err:
             sys.stderr.buffer.write(err)
             sys.stderr.buffer.flush()
-    try:
-        return int(agent.wait()["StatusCode"])
-    except docker.errors.NotFound:
-        raise SessionStopped("the session was stopped from outside") from None
-
-
-class SessionStopped(SccError):
-    """`scc stop` removed the session while it ran."""
-
-    exit_code = 143
+    return agent_exit_code(agent)
 
 
 @contextmanager

@@ -421,6 +421,21 @@ class SandboxError(SccError):
     """Docker refused to create part of the sandbox."""
 
 
+class SessionStopped(SccError):
+    """The session was removed from outside (`scc stop`) while it ran."""
+
+    exit_code = 143
+
+
+def agent_exit_code(agent: Any) -> int:
+    import docker.errors
+
+    try:
+        return int(agent.wait()["StatusCode"])
+    except docker.errors.NotFound:
+        raise SessionStopped("the session was stopped from outside") from None
+
+
 class Sandbox:
     """Creates a plan's objects in Docker and removes them again.
 
@@ -476,6 +491,8 @@ class Sandbox:
 
     def _write_files(self) -> None:
         audit = ids.create_session_dir(self.plan.session)
+        if os.getuid() == 0:  # the agent appends to its audit as its own user
+            os.chown(audit / ids.GUARD_AUDIT, self.plan.uid, self.plan.gid)
         run = audit / "run"
         run.mkdir(mode=0o755)
         policy = self.settings.policy.model_copy(

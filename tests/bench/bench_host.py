@@ -52,7 +52,7 @@ def run() -> None:
     workspace = _workspace()
     try:
         baseline = _median(lambda: _time(["docker", "run", "--rm", image, "true"]))
-        print(f"{'docker run --rm IMAGE true':<34}{baseline:>8.2f} s")
+        print(f"{'docker run --rm IMAGE true':<40}{baseline:>8.2f} s")
         scc = [sys.executable, "-c", "from scc.cli import main; main()", "run"]
         for mode, target in ADDED_TARGETS_S.items():
             argv = [*scc, workspace, "--network", mode, "--", "true"]
@@ -91,7 +91,7 @@ def _report(
     verdict = "" if target is None else ("ok" if added <= target else "OVER")
     limit = "" if target is None else f"(target <= {target} {unit})"
     print(
-        f"{name:<34}{value:>8.2f} {unit}  added {added:+.2f} {unit} {limit} {verdict}"
+        f"{name:<40}{value:>8.2f} {unit}  added {added:+.2f} {unit} {limit} {verdict}"
     )
 
 
@@ -130,7 +130,7 @@ def _proxy_overhead(client, image: str, workspace: str) -> None:  # type: ignore
         remove=True,
     )
     direct = float(json.loads(output))
-    print(f"{'request direct':<34}{direct:>8.2f} ms")
+    print(f"{'request direct':<40}{direct:>8.2f} ms")
     proxied = _through_proxy(workspace, network.name, url)
     _report("request through the proxy", proxied, direct, PROXY_TARGET_MS, "ms")
 

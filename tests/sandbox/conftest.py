@@ -12,6 +12,7 @@ import grp
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -162,9 +163,18 @@ def scc(
             f"--groups={docker_gid}",
             *argv,
         ]
-    proc = subprocess.run(
-        argv, capture_output=True, text=True, env=environ, timeout=timeout, check=False
-    )
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=timeout,
+            check=False,
+        )
+    finally:
+        if as_uid is not None:
+            shutil.rmtree(environ["HOME"], ignore_errors=True)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 

@@ -15,14 +15,16 @@ from .conftest import SCC, scc, session_leftovers
 pytestmark = [pytest.mark.docker]
 
 
-def _spawn(workspace: Path, image: str, *args: str) -> subprocess.Popen[str]:
+def _spawn(
+    workspace: Path, image: str, *args: str, mode: str = "open"
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             SCC,
             "run",
             str(workspace),
             "--network",
-            "open",
+            mode,
             "--image",
             image,
             *args,
@@ -129,4 +131,18 @@ def test_twenty_start_stop_cycles_leave_nothing(
         [row] = _running(workspace)
         assert scc("stop", row["session"]).code == 0
         proc.wait(timeout=20)
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.images
+@pytest.mark.parametrize("delay", [0.3, 0.7])
+def test_killing_scc_mid_start_in_enforced_mode_leaves_nothing_after_prune(
+    workspace: Path, agent_image: str, docker_client, delay: float
+) -> None:
+    proc = _spawn(workspace, agent_image, mode="web-egress-enforced")
+    time.sleep(delay)
+    proc.kill()
+    proc.wait()
+    time.sleep(0.5)  # nothing may still be on its way once scc is gone
+    assert scc("prune").code == 0
     assert session_leftovers(docker_client) == []

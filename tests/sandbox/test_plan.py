@@ -212,3 +212,30 @@ def test_bad_org_config_is_one_line_and_creates_nothing(
     assert result.err.count("\n") == 1 and message in result.err, result.err
     assert session_leftovers(docker_client) == []
     assert not (Path(os.environ["HOME"]) / ".local/state/scc/sessions").exists()
+
+
+def test_the_current_docker_context_is_followed(
+    workspace: Path, tmp_path: Path
+) -> None:
+    import hashlib
+    import json
+
+    config = tmp_path / "docker-config"
+    meta = config / "contexts" / "meta" / hashlib.sha256(b"elsewhere").hexdigest()
+    meta.mkdir(parents=True)
+    (config / "config.json").write_text(json.dumps({"currentContext": "elsewhere"}))
+    (meta / "meta.json").write_text(
+        json.dumps(
+            {
+                "Name": "elsewhere",
+                "Metadata": {},
+                "Endpoints": {"docker": {"Host": "unix:///nonexistent-elsewhere.sock"}},
+            }
+        )
+    )
+    result = scc("run", str(workspace), "--", "true", DOCKER_CONFIG=str(config))
+    assert result.code == 1
+    assert result.err == (
+        "scc: error: cannot reach the Docker engine at "
+        "unix:///nonexistent-elsewhere.sock (docker context elsewhere)\n"
+    )
