@@ -57,7 +57,8 @@ class Outcome:
             f"  {e.tool}: {e.action!r} -> {e.result[:300]!r}" for e in self.exchanges
         ]
         lines += [
-            f"  audit: {event['source']} {event['summary']}" for event in self.audit
+            f"  audit: {event['time']} {event['source']} {what(event)[:160]}"
+            for event in self.audit
         ]
         lines += ["stdout:", self.stdout[-2000:], "stderr:", self.stderr[-2000:]]
         return "\n".join(lines)
@@ -158,5 +159,16 @@ def is_blocked(event: dict[str, Any]) -> bool:
     return record.get("allowed") is False
 
 
+def what(event: dict[str, Any]) -> str:
+    """The decision and its subject: the command, or the request's host."""
+    record = event["record"]
+    if event["source"] == "proxy":
+        return event["summary"]
+    subject = record.get("command") or " ".join(record.get("argv") or [])
+    entry = record.get("entry", "")
+    return f"{record.get('verdict', '?')} ({entry}) {subject} [{record.get('rule')}]"
+
+
 def mentions(event: dict[str, Any], text: str) -> bool:
-    return text in json.dumps(event["record"])
+    """Whether the event's command (or its argv, joined) or host contains `text`."""
+    return text in what(event)
