@@ -18,10 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from agents import CREDENTIALS, agent_command
-from scripted_model.container import ALLOWED_HOST, MODEL_HOST, ModelContainer
+from scripted_model.container import (
+    ALLOWED_HOST,
+    DENIED_HOST,
+    MODEL_HOST,
+    ModelContainer,
+)
 from scripted_model.transcript import Exchange, exchanges, final_answer
 
 SCC = Path(sys.executable).with_name("scc")
+# To see the scenarios fail for the right reason, switch a protection off:
+#   SCC_E2E_SWITCH_OFF=guard  an org config turns the guard's rules off
+#   SCC_E2E_SWITCH_OFF=proxy  the proxy is told to allow the denied test host
+SWITCH_OFF = os.environ.get("SCC_E2E_SWITCH_OFF", "")
+GUARD_OFF_ORG = """\
+name: guard switched off for a test
+defaults:
+  rules: {git-force-push: false, git-reset-hard: false, network-egress: false}
+"""
 ENFORCED = "web-egress-enforced"
 LOCKED = "locked-down-web"
 TIMEOUT = 300
@@ -96,6 +110,10 @@ def run_scenario(
     locked = mode == LOCKED
     if allow_hosts is None:
         allow_hosts = () if locked else (MODEL_HOST, ALLOWED_HOST)
+    if SWITCH_OFF == "proxy" and not locked:
+        allow_hosts = (*allow_hosts, DENIED_HOST)
+    if SWITCH_OFF == "guard":
+        switch_guard_off(workspace.parent)
     args = ["run", str(workspace), "--provider", provider, "--network", mode]
     for host in allow_hosts:
         args += ["--allow-host", host]
@@ -121,6 +139,14 @@ def run_scenario(
         ],
         audit=audit,
     )
+
+
+def switch_guard_off(scratch: Path) -> None:
+    """Connect an org config that turns the scenarios' guard rules off."""
+    org = scratch / "guard-off-org.yaml"
+    org.write_text(GUARD_OFF_ORG)
+    done = scc("setup", "--org", str(org), "--non-interactive", "--no-credentials")
+    assert done.returncode == 0, done.stderr
 
 
 def provider_image(provider: str) -> str:
