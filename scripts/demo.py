@@ -43,6 +43,7 @@ from session import (
     latest_audit,
     mentions,
     provider_image,
+    what,
 )
 from workspace import Workspace, create_workspace, owner_for_sessions
 
@@ -160,7 +161,7 @@ def what_scc_did(exchange: Exchange, audit: list[dict]) -> tuple[str, str]:
         if is_blocked(event) and reason and reason in result:
             rule = event["record"].get("rule")
             return f"blocked by the guard [{rule}]: {reason}", "red"
-    if "HTTP 403" in result:
+    if "HTTP 403" in result or "HTTP Error 403" in result:
         return "refused by the proxy: 403, host not on the allowlist", "red"
     if any(is_blocked(e) and mentions(e, exchange.action) for e in audit):
         return f"blocked: {first_line(result)}", "red"
@@ -169,11 +170,19 @@ def what_scc_did(exchange: Exchange, audit: list[dict]) -> tuple[str, str]:
 
 def show_audit(audit: list[dict]) -> None:
     say("What `scc audit` recorded, guard and proxy in one timeline", bold=True)
-    if not audit:
-        say("   (no audit events)", fg="yellow")
+    model_calls = housekeeping = 0
     for event in audit:
-        colour = "red" if is_blocked(event) or " 403 " in event["summary"] else None
-        say(f"   {event['time']}  {event['source']:5}  {event['summary']}", fg=colour)
+        record = event["record"]
+        if record.get("host") == model_container.MODEL_HOST:
+            model_calls += 1
+        elif (record.get("argv") or [None, None])[1:2] == ["-c"]:
+            housekeeping += 1  # Claude Code's own `git -c ...` status queries
+        elif event["source"] == "guard" or record.get("host") not in (None, "-"):
+            blocked = is_blocked(event) or str(record.get("status")) == "403"
+            line = textwrap.shorten(f"{event['time']}  {what(event)}", 100)
+            say(f"   {event['source']:5}  {line}", fg="red" if blocked else None)
+    say(f"   (and {model_calls} model API calls through the proxy, {housekeeping}")
+    say("    decisions on Claude Code's own background git queries: `scc audit`)")
     say()
 
 

@@ -191,8 +191,10 @@ def what(event: dict[str, Any]) -> str:
     if event["source"] == "proxy":
         return event["summary"]
     subject = record.get("command") or " ".join(record.get("argv") or [])
-    entry = record.get("entry", "")
-    return f"{record.get('verdict', '?')} ({entry}) {subject} [{record.get('rule')}]"
+    entry, rule = record.get("entry", ""), record.get("rule")
+    return f"{record.get('verdict', '?')} ({entry}) {subject}" + (
+        f" [{rule}]" if rule else ""
+    )
 
 
 def mentions(event: dict[str, Any], text: str) -> bool:
