@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
+from scc_guard import fastjson
 from scc_guard.verdict import Verdict
 
 AUDIT_FILE = "guard.jsonl"
@@ -37,7 +37,7 @@ def record(
         verdict=verdict.word, rule=verdict.rule, reason=verdict.reason, pid=os.getpid()
     )
     try:
-        data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8", "replace")
+        data = (fastjson.dumps(line) + "\n").encode("utf-8", "replace")
         descriptor = os.open(
             os.path.join(audit_dir, AUDIT_FILE),
             os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from scc_guard import __version__
 from scc_guard.errors import GuardError
-from scc_guard.policy import AUDIT_DIR, POLICY_PATH
-from scc_guard.policyfile import NETWORK_MODES, PolicyView
+from scc_guard.policyfile import AUDIT_DIR, NETWORK_MODES, POLICY_PATH, PolicyView
 from scc_guard.shim import EXIT_BLOCKED
+from scc_guard.verdict import Verdict
 
 EXIT_ERROR = 1
 
@@ -93,8 +94,12 @@ def main(
     args.default_policy = policy_path
     try:
         result: int = args.run(args)
+        sys.stdout.flush()
     except GuardError as exc:
         print(f"scc-guard: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     return result
 
@@ -102,9 +107,9 @@ def main(
 def _policy(args: argparse.Namespace) -> PolicyView:
     """The policy to judge under: a file, flags, or both (flags win)."""
     if args.policy or not (args.network_mode or args.allow_host):
-        from scc_guard.policy import load_policy
+        from scc_guard.policyfile import read_policy_view
 
-        view = load_policy(args.policy or args.default_policy).view()
+        view = read_policy_view(args.policy or args.default_policy)
     else:
         view = PolicyView()
     return PolicyView(
@@ -124,7 +129,7 @@ def guard_check(args: argparse.Namespace) -> int:
         problem = host_pattern_problem(host)
         if problem:
             raise GuardError(f"--allow-host: {problem}")
-    policy = _policy(args)
+    policy = _policy_or_verdict(args)
     if args.jsonl:
         return _check_lines(policy)
     if not args.cmd:
@@ -139,7 +144,20 @@ def guard_check(args: argparse.Namespace) -> int:
     return 1
 
 
-def _check_lines(policy: PolicyView) -> int:
+def _policy_or_verdict(args: argparse.Namespace) -> PolicyView | Verdict:
+    """The policy; when it cannot be read, the verdict every command gets."""
+    from scc_guard.errors import PolicyError
+    from scc_guard.rules import RULES
+
+    try:
+        return _policy(args)
+    except PolicyError as exc:
+        return Verdict(
+            False, "policy-invalid", str(exc), RULES["policy-invalid"].alternative
+        )
+
+
+def _check_lines(policy: PolicyView | Verdict) -> int:
     blocked = False
     for line in sys.stdin:
         if not line.strip():
@@ -155,9 +173,11 @@ def _check_lines(policy: PolicyView) -> int:
     return 1 if blocked else 0
 
 
-def _judge_input(item: object, policy: PolicyView):  # type: ignore[no-untyped-def]
+def _judge_input(item: object, policy: PolicyView | Verdict) -> Verdict:
     from scc_guard.judge import _unverifiable, judge_argv, judge_command
 
+    if isinstance(policy, Verdict):
+        return policy
     if isinstance(item, dict) and isinstance(item.get("cmd"), str):
         return judge_command(item["cmd"], policy)
     argv = item.get("argv") if isinstance(item, dict) else None
@@ -172,7 +192,11 @@ def guard_explain(args: argparse.Namespace) -> int:
 
     trace: list[str] = []
     command = " ".join(args.cmd)
-    verdict = judge_command(command, _policy(args), trace=trace)
+    policy = _policy_or_verdict(args)
+    if isinstance(policy, Verdict):
+        verdict = policy
+    else:
+        verdict = judge_command(command, policy, trace=trace)
     print(f"command: {command}")
     for step in trace:
         print(f"  {step}")

@@ -106,6 +106,7 @@ _EXEC_ENV = frozenset(
         "PAGER",
         "EDITOR",
         "VISUAL",
+        "PROMPT_COMMAND",
     }
 )
 _UNVERIFIABLE_ENV = frozenset(
@@ -114,7 +115,6 @@ _UNVERIFIABLE_ENV = frozenset(
         "GIT_CONFIG_GLOBAL",
         "GIT_CONFIG_SYSTEM",
         "GIT_CONFIG",
-        "GIT_CONFIG_PARAMETERS",
         "GIT_TEMPLATE_DIR",
     }
 )
@@ -155,6 +155,9 @@ class Spec:
         for entry in table.split():
             names, _, kind = entry.partition(":")
             long, _, short = names.partition("/")
+            if len(long) == 1:
+                self.short[long] = (long, kind)
+                continue
             self.long[long] = kind
             if short:
                 self.short[short] = (long, kind)
@@ -172,7 +175,11 @@ def read_options(args: list[str], spec: Spec, scope: Scope) -> Options:
             found.positionals.extend(args[index:])
             break
         if arg.startswith(DYN):
-            scope.unverifiable("a git argument is computed at run time")
+            # Decided after the known options: a visible force push blocks as
+            # such; otherwise the unknown argument makes the command unsure.
+            scope.unsure.append("a git argument is computed at run time")
+            found.positionals.append(arg)
+            continue
         if arg.startswith("--"):
             index = _read_long(arg, args, index, spec, found, scope)
         elif arg.startswith("-") and len(arg) > 1:
@@ -279,7 +286,10 @@ def judge_git(argv: list[str], scope: Scope) -> None:
     scope.show(f"git {sub}")
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
+        known = len(scope.unsure)
         handler(args, scope, configs)
+        if len(scope.unsure) > known:
+            scope.unverifiable(scope.unsure.pop())
 
 
 def judge_config(key: str, value: str, scope: Scope) -> None:
@@ -322,6 +332,160 @@ def _judge_shell(code: str, scope: Scope) -> None:
     judge_script(code, scope)
 
 
+RUNTIME_ENV = _EXEC_ENV | {"GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS"}
+"""Environment a git shim judges at run time (besides GIT_CONFIG_KEY/VALUE_n)."""
+
+BUILTINS = frozenset(
+    [
+        "add",
+        "am",
+        "annotate",
+        "apply",
+        "archive",
+        "bisect",
+        "blame",
+        "branch",
+        "bundle",
+        "cat-file",
+        "check-attr",
+        "check-ignore",
+        "check-mailmap",
+        "check-ref-format",
+        "checkout",
+        "checkout-index",
+        "cherry",
+        "cherry-pick",
+        "citool",
+        "clean",
+        "clone",
+        "column",
+        "commit",
+        "commit-graph",
+        "commit-tree",
+        "config",
+        "count-objects",
+        "credential",
+        "describe",
+        "diff",
+        "diff-files",
+        "diff-index",
+        "diff-tree",
+        "difftool",
+        "fast-export",
+        "fast-import",
+        "fetch",
+        "fetch-pack",
+        "filter-branch",
+        "for-each-ref",
+        "for-each-repo",
+        "format-patch",
+        "fsck",
+        "gc",
+        "get-tar-commit-id",
+        "grep",
+        "gui",
+        "hash-object",
+        "help",
+        "hook",
+        "index-pack",
+        "init",
+        "instaweb",
+        "interpret-trailers",
+        "log",
+        "ls-files",
+        "ls-remote",
+        "ls-tree",
+        "maintenance",
+        "merge",
+        "merge-base",
+        "merge-file",
+        "merge-tree",
+        "mergetool",
+        "mktag",
+        "mktree",
+        "multi-pack-index",
+        "mv",
+        "name-rev",
+        "notes",
+        "pack-objects",
+        "pack-refs",
+        "prune",
+        "prune-packed",
+        "pull",
+        "push",
+        "range-diff",
+        "read-tree",
+        "rebase",
+        "receive-pack",
+        "reflog",
+        "remote",
+        "repack",
+        "replace",
+        "request-pull",
+        "rerere",
+        "reset",
+        "restore",
+        "rev-list",
+        "rev-parse",
+        "revert",
+        "rm",
+        "send-email",
+        "send-pack",
+        "shortlog",
+        "show",
+        "show-branch",
+        "show-index",
+        "show-ref",
+        "sparse-checkout",
+        "stash",
+        "status",
+        "stripspace",
+        "submodule",
+        "switch",
+        "symbolic-ref",
+        "tag",
+        "unpack-file",
+        "unpack-objects",
+        "update-index",
+        "update-ref",
+        "update-server-info",
+        "upload-archive",
+        "upload-pack",
+        "var",
+        "verify-commit",
+        "verify-pack",
+        "verify-tag",
+        "version",
+        "whatchanged",
+        "worktree",
+        "write-tree",
+        "filter-repo",
+        "lfs",
+    ]
+)
+"""Git's own commands; any other subcommand may be an alias from config."""
+
+
+def subcommand_index(argv: list[str]) -> int | None:
+    """Where the subcommand sits in a git argv, or None when there is none."""
+    index = 1
+    while index < len(argv) and argv[index].startswith("-"):
+        name = argv[index].partition("=")[0]
+        if name in _GLOBAL_VALUE and "=" not in argv[index]:
+            index += 1
+        index += 1
+    return index if index < len(argv) else None
+
+
+def _judge_parameters(value: str, scope: Scope) -> None:
+    """GIT_CONFIG_PARAMETERS, as git passes `-c` settings to its children."""
+    from scc_guard.shell import split_words
+
+    for setting in split_words(value, scope):
+        key, _, setting_value = setting.partition("=")
+        judge_config(key, setting_value, scope)
+
+
 def judge_assignments(assignments: list[str], scope: Scope) -> None:
     """`NAME=value` before a command, after env, or exported together."""
     values = dict(assignment.partition("=")[::2] for assignment in assignments)
@@ -332,6 +496,8 @@ def judge_assignments(assignments: list[str], scope: Scope) -> None:
             _judge_shell(value, scope)
         elif name in _UNVERIFIABLE_ENV:
             scope.unverifiable(f"{name} points git at configuration it cannot see")
+        elif name == "GIT_CONFIG_PARAMETERS":
+            _judge_parameters(value, scope)
         elif name.startswith("GIT_CONFIG_KEY_"):
             number = name[len("GIT_CONFIG_KEY_") :]
             judge_config(value, values.get("GIT_CONFIG_VALUE_" + number, ""), scope)

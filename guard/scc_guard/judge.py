@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scc_guard.errors import GuardError
 from scc_guard.policyfile import PolicyView
 from scc_guard.rules import RULES
@@ -19,9 +21,9 @@ def judge_command(
         return _unverifiable(f"command longer than {MAX_COMMAND_CHARS} characters")
 
     def run(scope: Scope) -> None:
-        from scc_guard.shell import judge_script
+        from scc_guard.programs import judge_text
 
-        judge_script(command, scope)
+        judge_text(command, scope)
 
     return _judge(run, policy, cwd, trace)
 
@@ -31,18 +33,29 @@ def judge_argv(
     policy: object,
     cwd: str | None = None,
     trace: list[str] | None = None,
+    env: list[str] | None = None,
 ) -> Verdict:
-    """Judge a program's argv as a shim receives it (no shell involved)."""
+    """Judge a program's argv as a shim receives it (no shell involved).
+
+    `env` holds `NAME=value` entries of the environment it runs in that can
+    make the program run code (GIT_PAGER, GIT_CONFIG_*, ...).
+    """
 
     def run(scope: Scope) -> None:
         from scc_guard.programs import judge_words
 
-        judge_words([word.replace("\x00", "") for word in argv], scope)
+        clean = [word.replace("\x00", "") for word in argv]
+        judge_words(clean, scope, None, [e.replace("\x00", "") for e in env or []])
 
     return _judge(run, policy, cwd, trace)
 
 
-def _judge(run, policy: object, cwd: str | None, trace: list[str] | None) -> Verdict:  # type: ignore[no-untyped-def]
+def _judge(
+    run: Callable[[Scope], None],
+    policy: object,
+    cwd: str | None,
+    trace: list[str] | None,
+) -> Verdict:
     try:
         scope = Scope(view_of(policy), cwd)
         scope.trace = trace

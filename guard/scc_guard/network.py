@@ -6,6 +6,8 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scc_guard.scope import DYN, Scope
 
 TOOLS = frozenset(
@@ -294,6 +296,9 @@ _WGET_VALUES = frozenset(
         "--use-askpass",
     ]
 )
+HostFinder = Callable[[list[str], Scope], list[str]]
+
+_IPV6_CHARS = frozenset("[]0123456789abcdefABCDEF:.")
 _SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 _SCP_VALUES = frozenset("cDFiJlPSXo")
 _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
@@ -301,7 +306,11 @@ _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
 
 def judge_tool(program: str, args: list[str], scope: Scope) -> None:
     tool = "nc" if program in {"ncat", "netcat"} else program
-    hosts = _HOSTS[tool](args, scope)
+    judge_hosts(program, _HOSTS[tool](args, scope), scope)
+
+
+def judge_hosts(program: str, hosts: list[str], scope: Scope) -> None:
+    """Every host `program` would contact must be allowed in this mode."""
     mode = scope.policy.network_mode
     for host in hosts:
         if host.startswith(DYN) and mode != "open":
@@ -377,8 +386,9 @@ def authority_host(authority: str, scope: Scope) -> str:
 
 
 def _curl(args: list[str], scope: Scope) -> list[str]:
-    hosts, index, globbing = [], 0, True
+    hosts: list[str] = []
     urls: list[str] = []
+    index, globbing = 0, True
     while index < len(args):
         arg = args[index]
         index += 1
@@ -409,9 +419,10 @@ def _curl(args: list[str], scope: Scope) -> list[str]:
         else:
             urls.append(arg)
     for url in urls:
-        if globbing and any(
-            char in url.partition("://")[2].partition("/")[0] for char in "{}[]"
-        ):
+        authority = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+        if authority.startswith("[") and set(authority) <= _IPV6_CHARS:
+            authority = ""  # an IPv6 literal, not a pattern
+        if globbing and any(char in authority for char in "{}[]"):
             scope.unverifiable("curl expands a URL pattern into several hosts")
         hosts.append(url_host(url, scope))
     return hosts
@@ -468,7 +479,7 @@ def _ssh_options(
             scope.unverifiable(f"a {program} argument is computed at run time")
         if not arg.startswith("-") or len(arg) == 1:
             operands.append(arg)
-            if program == "ssh":
+            if program == "ssh" and len(operands) > 1:
                 break  # the rest is the remote command
             continue
         for position, letter in enumerate(arg[1:], start=1):
@@ -510,6 +521,7 @@ def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str
 
 
 def _ssh(args: list[str], scope: Scope) -> list[str]:
+    # OpenSSH reads options after the destination too, up to the command.
     hosts, operands = _ssh_options(args, _SSH_VALUES, scope, "ssh")
     if operands:
         target = operands[0]
@@ -531,7 +543,7 @@ def _remote_operand(operand: str, scope: Scope) -> str | None:
     return authority_host(head, scope)
 
 
-def _copy(program: str, values: frozenset[str]):  # type: ignore[no-untyped-def]
+def _copy(program: str, values: frozenset[str]) -> HostFinder:
     def hosts_of(args: list[str], scope: Scope) -> list[str]:
         hosts, operands = _ssh_options(args, values, scope, program)
         if program == "sftp" and operands and "://" not in operands[0]:
@@ -615,8 +627,10 @@ def _nc(args: list[str], scope: Scope) -> list[str]:
                 index += 1
                 if letter == "x":
                     hosts.append(value.partition(":")[0])
-                if letter in {"e", "c"}:
-                    scope.note(f"nc -{letter} runs {value}")
+                if letter in {"e", "c"} and scope.policy.network_mode != "open":
+                    scope.block(
+                        "network-egress", f"nc -{letter} hands {value} to the network"
+                    )
             continue
         operands.append(arg)
     if operands:
@@ -625,7 +639,7 @@ def _nc(args: list[str], scope: Scope) -> list[str]:
 
 
 def _socat(args: list[str], scope: Scope) -> list[str]:
-    hosts = []
+    hosts: list[str] = []
     for arg in args:
         if arg.startswith("-") and arg != "-":
             continue

@@ -10,17 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scc_guard.errors import PolicyError
 from scc_guard.policyfile import (
+    AUDIT_DIR,
     MAX_POLICY_BYTES,
+    POLICY_PATH,
     PolicyView,
     host_pattern_problem,
     rule_settings_problem,
 )
-
-POLICY_PATH = "/etc/scc/policy.json"
-"""The one place the guard reads policy from inside a container."""
-
-AUDIT_DIR = "/var/log/scc"
-"""Where the host mounts the session's audit directory inside a container."""
 
 
 class NetworkMode(StrEnum):
@@ -92,6 +88,16 @@ class Policy(BaseModel):
             disabled=frozenset(n for n, s in self.rules.items() if not s.enabled),
             workspace=self.workspace,
         )
+
+
+__all__ = [
+    "AUDIT_DIR",
+    "POLICY_PATH",
+    "NetworkMode",
+    "Policy",
+    "RuleSetting",
+    "load_policy",
+]
 
 
 def load_policy(path: str | Path = POLICY_PATH) -> Policy:

@@ -8,11 +8,17 @@ tests) and the same extra checks the model runs. One definition, two readers.
 
 from __future__ import annotations
 
-import json
 import os
 
+from scc_guard import fastjson
 from scc_guard.errors import PolicyError
 from scc_guard.rules import RULES
+
+POLICY_PATH = "/etc/scc/policy.json"
+"""The one place the guard reads policy from inside a container."""
+
+AUDIT_DIR = "/var/log/scc"
+"""Where the host mounts the session's audit directory inside a container."""
 
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "policy.schema.json")
 NETWORK_MODES = ("open", "web-egress-enforced", "locked-down-web")
@@ -95,7 +101,7 @@ def read_policy_data(path: str) -> dict[str, object]:
     if len(raw) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy {path} is larger than {MAX_POLICY_BYTES} bytes")
     try:
-        data = json.loads(raw)
+        data = fastjson.loads(raw.decode("utf-8"))
     except ValueError as exc:
         raise PolicyError(f"policy {path} is not JSON: {exc}") from exc
     problem = validate(data)
@@ -128,7 +134,9 @@ _SCHEMA: list[dict[str, object]] = []
 def _schema() -> dict[str, object]:
     if not _SCHEMA:
         with open(SCHEMA_FILE, encoding="utf-8") as handle:
-            _SCHEMA.append(json.load(handle))
+            schema = fastjson.loads(handle.read())
+            assert isinstance(schema, dict)
+            _SCHEMA.append(schema)
     return _SCHEMA[0]
 
 

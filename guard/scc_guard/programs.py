@@ -9,14 +9,48 @@ literal text when it is known (a here-doc, `echo ... |`), or one of the
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from scc_guard import files, git, network
 from scc_guard.scope import DYN, Scope
 
+Handler = Callable[[str, list[str], Scope, "str | None"], None]
+
+_PLAIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-*~ \t"
+)
+_RESERVED = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "case",
+        "esac",
+        "for",
+        "select",
+        "while",
+        "until",
+        "do",
+        "done",
+        "in",
+        "function",
+        "time",
+        "coproc",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+    }
+)
 STDIN_UNKNOWN = DYN + "unknown"
 STDIN_NETWORK = DYN + "network"
 
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox-sh"})
+SHELLS = frozenset(
+    {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox-sh"}
+)
 INTERPRETERS = frozenset(
     {"python", "python2", "python3", "node", "nodejs", "perl", "ruby", "php", "bun"}
 )
@@ -80,18 +114,57 @@ def _printable(words: list[str]) -> list[str]:
     return [word.replace(DYN, "$?") for word in words]
 
 
+def judge_text(text: str, scope: Scope, stdin: str | None = None) -> None:
+    """Judge shell text: plain words directly, anything else through the parser."""
+    words = plain_words(text)
+    if words is None:
+        from scc_guard.shell import judge_parsed
+
+        judge_parsed(text, scope, stdin)
+        return
+    scope.show(f"plain words: {' '.join(words)}")
+    env = []
+    while words and is_assignment(words[0]):
+        env.append(words.pop(0))
+    if words[:1] in (["cd"], ["pushd"]):
+        scope.change_directory(words[1:])
+    else:
+        judge_words(words, scope, None, env)
+
+
+def plain_words(text: str) -> list[str] | None:
+    """Words of text that has no shell syntax beyond blanks, else None."""
+    if not set(text) <= _PLAIN:
+        return None
+    words = text.split()
+    if words and words[0] in _RESERVED:
+        return None
+    return words
+
+
+def is_assignment(word: str) -> bool:
+    name, equals, _ = word.partition("=")
+    return bool(equals) and name.isidentifier()
+
+
 def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
     """Judge shell source code (bash -c, eval, here-docs fed to a shell)."""
-    from scc_guard.shell import judge_script as judge_shell_text
-
     if text.startswith(DYN):
         if text == STDIN_NETWORK:
-            scope.block("network-exec", "downloaded content is executed by a shell")
+            _downloaded("downloaded content is executed by a shell", scope)
             return
         scope.unverifiable("the shell code is computed at run time")
     if DYN in text:
         scope.unverifiable("the shell code is computed at run time")
-    judge_shell_text(text, scope.deeper(), stdin)
+    judge_text(text, scope.deeper(), stdin)
+
+
+def _downloaded(reason: str, scope: Scope) -> None:
+    """Downloaded content run as code: recorded in open mode, blocked otherwise."""
+    if scope.policy.network_mode == "open":
+        scope.note(reason)
+    else:
+        scope.block("network-exec", reason)
 
 
 def _is_interpreter(program: str) -> bool:
@@ -189,7 +262,7 @@ def _split_env_string(text: str, scope: Scope) -> list[str]:
     return split_words(text, scope)
 
 
-def _skip_then(values: frozenset[str], flags_only: bool = False):  # type: ignore[no-untyped-def]
+def _skip_then(values: frozenset[str]) -> Handler:
     """A wrapper that takes options (some with values) and then a command."""
 
     def handler(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -338,7 +411,7 @@ def _source(program: str, args: list[str], scope: Scope, stdin: str | None) -> N
 def _judge_generated(target: str, scope: Scope) -> None:
     """Code from a process substitution or a file computed at run time."""
     if target.startswith(STDIN_NETWORK):
-        scope.block("network-exec", "downloaded content is executed")
+        _downloaded("downloaded content is executed", scope)
         return
     if target.startswith(DYN + "script:"):
         judge_script(target[len(DYN + "script:") :], scope)
@@ -405,14 +478,14 @@ def _judge_interpreter(
         index += 1
     if stdin is not None:
         if stdin == STDIN_NETWORK:
-            scope.block("network-exec", "downloaded content is run by an interpreter")
+            _downloaded("downloaded content is run by an interpreter", scope)
         judge_code(stdin, scope)
 
 
 def judge_code(code: str, scope: Scope) -> None:
     """Interpreter code: when it spawns programs, judge the strings it passes."""
     if code.startswith(STDIN_NETWORK):
-        scope.block("network-exec", "downloaded content is run by an interpreter")
+        _downloaded("downloaded content is run by an interpreter", scope)
         return
     lowered = code.lower()
     if not any(marker in lowered for marker in _SPAWNERS):
@@ -440,7 +513,69 @@ def _string_literals(code: str) -> list[str]:
     return found
 
 
-_HANDLERS = {
+def _alias(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    """Aliases expand when the agent's shell enables them: judge their text."""
+    for arg in args:
+        _, equals, value = arg.partition("=")
+        if equals:
+            judge_script(value, scope)
+
+
+def _trap(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    if args and not args[0].startswith("-"):
+        judge_script(args[0], scope)
+
+
+def _with_command_option(
+    options: frozenset[str], values: frozenset[str], skip: int = 0
+) -> Handler:
+    """su/runuser/script/flock style: `-c CODE` is shell code, else a command.
+
+    `skip` positionals (a user, a lock file, a directory) come before the
+    command; options may surround them.
+    """
+    letters = {option[1] for option in options if len(option) == 2}
+
+    def handler(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+        index, skipped = 0, 0
+        while index < len(args):
+            arg = args[index]
+            name, equals, value = arg.partition("=")
+            clustered = arg[:1] == "-" and arg[1:2] != "-" and arg[-1:] in letters
+            if name in options or clustered:
+                code = value if equals else _next(args, index)
+                judge_script(code, scope)
+                return
+            if arg == "--":
+                index += 1
+                break
+            if DYN in arg[:2]:
+                scope.unverifiable(f"{program} argument computed at run time")
+            if arg.startswith("-") and arg != "-":
+                index += 2 if arg in values else 1
+            elif skipped < skip:
+                skipped, index = skipped + 1, index + 1
+            else:
+                break
+        if skip < 999:
+            judge_words(args[index + max(0, skip - skipped) :], scope.deeper(), stdin)
+
+    return handler
+
+
+def _next(args: list[str], index: int) -> str:
+    return args[index + 1] if index + 1 < len(args) else ""
+
+
+def _git(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    git.judge_git(["git", *args], scope)
+
+
+def _rm(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    files.judge_rm(args, scope)
+
+
+_HANDLERS: dict[str, Handler] = {
     "sudo": _sudo,
     "doas": _sudo,
     "env": _env,
@@ -462,6 +597,73 @@ _HANDLERS = {
     "eval": _eval,
     "source": _source,
     ".": _source,
-    "git": lambda program, args, scope, stdin: git.judge_git(["git", *args], scope),
-    "rm": lambda program, args, scope, stdin: files.judge_rm(args, scope),
+    "git": _git,
+    "rm": _rm,
+    "alias": _alias,
+    "trap": _trap,
+    "su": _with_command_option(
+        frozenset({"-c", "--command", "--session-command"}),
+        frozenset({"-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w"}),
+        skip=1,
+    ),
+    "runuser": _with_command_option(
+        frozenset({"-c", "--command", "--session-command"}),
+        frozenset({"-u", "--user", "-s", "--shell", "-g", "--group", "-G", "-w"}),
+    ),
+    "script": _with_command_option(
+        frozenset({"-c", "--command"}),
+        frozenset({"-E", "--echo", "-I", "-O", "-B", "-T", "-m", "--logging-format"}),
+        skip=999,
+    ),
+    "flock": _with_command_option(
+        frozenset({"-c", "--command"}),
+        frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"}),
+        skip=1,
+    ),
+    "sg": _with_command_option(frozenset({"-c"}), frozenset(), skip=1),
+    "chroot": _with_command_option(
+        frozenset(), frozenset({"--userspec", "--groups"}), skip=1
+    ),
+    "taskset": _with_command_option(frozenset(), frozenset(), skip=1),
+    "chrt": _with_command_option(frozenset(), frozenset(), skip=1),
+    "faketime": _with_command_option(frozenset(), frozenset({"-f"}), skip=1),
+    "strace": _skip_then(
+        frozenset(
+            {
+                "-o",
+                "-e",
+                "-p",
+                "-s",
+                "-u",
+                "-a",
+                "-b",
+                "-I",
+                "-P",
+                "-X",
+                "-U",
+                "-S",
+                "-E",
+            }
+        )
+    ),
+    "ltrace": _skip_then(frozenset({"-o", "-e", "-p", "-s", "-u", "-a", "-n"})),
+    "unbuffer": _skip_then(frozenset()),
+    "fakeroot": _skip_then(frozenset({"-l", "-s", "-i"})),
+    "pkexec": _skip_then(frozenset({"--user"})),
+    "unshare": _skip_then(frozenset({"-S", "-G", "--setuid", "--setgid"})),
+    "nsenter": _skip_then(frozenset({"-t", "--target", "-S", "-G"})),
+    "setpriv": _skip_then(frozenset({"--reuid", "--regid", "--groups"})),
+    "prlimit": _skip_then(frozenset({"-p", "--pid"})),
+    "tini": _skip_then(frozenset({"-p", "-e"})),
+    "dumb-init": _skip_then(frozenset({"-r", "--rewrite"})),
+    "ssh-agent": _skip_then(frozenset({"-a", "-E", "-P", "-t"})),
+    "xvfb-run": _skip_then(frozenset({"-n", "-s", "-e", "-f", "-w", "-p"})),
+    "valgrind": _skip_then(frozenset()),
+    "catchsegv": _skip_then(frozenset()),
+    "entr": _skip_then(frozenset()),
+    "systemd-run": _skip_then(
+        frozenset(
+            {"-p", "--property", "-u", "--unit", "-E", "--setenv", "--uid", "--gid"}
+        )
+    ),
 }

@@ -20,7 +20,7 @@ MAX_DEPTH = 8
 class Scope:
     """The state of one judgement; `cwd` is None once it cannot be known."""
 
-    __slots__ = ("cwd", "depth", "notes", "policy", "trace", "workspace")
+    __slots__ = ("cwd", "depth", "notes", "policy", "trace", "unsure", "workspace")
 
     def __init__(self, policy: PolicyView, cwd: str | None = None) -> None:
         self.policy = policy
@@ -29,6 +29,7 @@ class Scope:
         self.cwd: str | None = cwd or self.workspace
         self.depth = 0
         self.notes: list[str] = []
+        self.unsure: list[str] = []
         self.trace: list[str] | None = None
 
     def block(self, rule: str, reason: str) -> None:
@@ -59,8 +60,19 @@ class Scope:
         inner.cwd = self.cwd
         inner.depth = self.depth + 1
         inner.notes = self.notes
+        inner.unsure = self.unsure
         inner.trace = self.trace
         return inner
+
+    def change_directory(self, args: list[str]) -> None:
+        """Follow `cd ARGS`; the cwd becomes unknown when it cannot be known."""
+        targets = [arg for arg in args if not arg.startswith("-") or arg == "-"]
+        if not targets:
+            self.cwd = HOME
+        elif DYN in targets[0] or targets[0] == "-":
+            self.cwd = None
+        else:
+            self.cwd = self.resolve(targets[0])
 
     def resolve(self, path: str) -> str | None:
         """`path` as an absolute normalised path, or None when not knowable."""
@@ -73,4 +85,5 @@ class Scope:
             if self.cwd is None:
                 return None
             path = posixpath.join(self.cwd, path)
-        return posixpath.normpath(path)
+        path = posixpath.normpath(path)
+        return "/" + path.lstrip("/") if path.startswith("//") else path

@@ -12,7 +12,7 @@ import sys
 from scc_guard.audit import record
 from scc_guard.errors import PolicyError
 from scc_guard.judge import judge_argv
-from scc_guard.policyfile import read_policy_view
+from scc_guard.policyfile import PolicyView, read_policy_view
 from scc_guard.rules import RULES
 from scc_guard.verdict import Verdict
 
@@ -47,7 +47,11 @@ def main(
     try:
         policy = read_policy_view(policy_path)
         session = policy.session
-        verdict = judge_argv([tool, *argv], policy, cwd=_cwd())
+        verdict = (
+            _judge_git(argv, policy, real_dir)
+            if tool == "git"
+            else (judge_argv([tool, *argv], policy, cwd=_cwd()))
+        )
     except PolicyError as exc:
         verdict = Verdict(
             False, "policy-invalid", str(exc), RULES["policy-invalid"].alternative
@@ -64,6 +68,48 @@ def main(
     except OSError as exc:
         sys.stderr.write(f"scc-guard: cannot run {real}: {exc.strerror}\n")
     return EXIT_NO_TOOL
+
+
+def _judge_git(argv: list[str], policy: PolicyView, real_dir: str) -> Verdict:
+    """Git, with what only run time knows: its environment and its aliases."""
+    from scc_guard.git import BUILTINS, RUNTIME_ENV, subcommand_index
+
+    env = [
+        f"{name}={value}"
+        for name, value in os.environ.items()
+        if name in RUNTIME_ENV
+        or name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    ]
+    full = ["git", *argv]
+    verdict = judge_argv(full, policy, cwd=_cwd(), env=env)
+    index = subcommand_index(full)
+    if not verdict.allowed or index is None or full[index] in BUILTINS:
+        return verdict
+    alias = _alias(real_dir, full[1:index], full[index])
+    if alias is None:
+        return verdict
+    with_alias = ["git", "-c", f"alias.{full[index]}={alias}", *argv]
+    return judge_argv(with_alias, policy, cwd=_cwd(), env=env)
+
+
+def _alias(real_dir: str, global_options: list[str], name: str) -> str | None:
+    """The alias `name` as the repository's config defines it, if it does."""
+    import subprocess
+
+    found = subprocess.run(
+        [
+            os.path.join(real_dir, "git"),
+            *global_options,
+            "config",
+            "--get",
+            f"alias.{name}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    )
+    return found.stdout.rstrip("\n") if found.returncode == 0 else None
 
 
 def _cwd() -> str | None:

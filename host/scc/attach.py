@@ -9,17 +9,24 @@ import signal
 import sys
 import termios
 import tty
+from collections.abc import Callable
 from typing import Any
 
 
-def attach_interactive(client: Any, agent: Any) -> int:
+def attach_interactive(
+    client: Any, agent: Any, ready: Callable[[], None] = lambda: None
+) -> int:
     """Pump bytes both ways until the agent exits; its size follows the terminal."""
     sock = client.api.attach_socket(
         agent.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
     )
     raw = getattr(sock, "_sock", sock)
     agent.start()
-    resize = lambda *_: _resize(client, agent)  # noqa: E731
+    ready()
+
+    def resize(*_: object) -> None:
+        _resize(client, agent)
+
     resize()
     previous = signal.signal(signal.SIGWINCH, resize)
     stdin = sys.stdin.fileno()

@@ -55,7 +55,9 @@ def timeline(session_dir: Path) -> list[dict[str, Any]]:
     return sorted(events, key=lambda event: event["time"])
 
 
-def denial_line(record: dict[str, Any], allowed: set[str]) -> str | None:
+def denial_line(
+    record: dict[str, Any], allowed: set[str], *, locked: bool = False
+) -> str | None:
     """One line for a 403: the host, why, and how to allow it, or None."""
     if str(record.get("status")) != "403":
         return None
@@ -67,6 +69,9 @@ def denial_line(record: dict[str, Any], allowed: set[str]) -> str | None:
         why, how = f"port {port} is not allowed", "only HTTPS on port 443 is tunnelled"
     elif host in allowed:
         why, how = "it resolves to an internal address", "this cannot be allowed"
+    elif locked:
+        why = "locked-down-web reaches only the provider's API"
+        how = "use --network web-egress-enforced with --allow-host, if policy permits"
     else:
         why = "not on the allowlist"
         how = f"add --allow-host {host} (within policy) or ask your org to allow it"
@@ -80,8 +85,10 @@ class DenialWatcher:
         self.path = Path(plan.audit_dir) / ids.PROXY_AUDIT
         self.allowed = set(plan.allowed_hosts)
         self.enabled = plan.proxy is not None
+        self.locked = plan.mode == "locked-down-web"
         self._stop = threading.Event()
         self._offset = 0
+        self._told: set[str] = set()
         self._thread = threading.Thread(target=self._follow, daemon=True)
 
     def __enter__(self) -> DenialWatcher:
@@ -112,8 +119,11 @@ class DenialWatcher:
         self._offset += end + 1
         for line in filter(None, chunk[:end].decode(errors="replace").splitlines()):
             try:
-                line_text = denial_line(json.loads(line), self.allowed)
+                line_text = denial_line(
+                    json.loads(line), self.allowed, locked=self.locked
+                )
             except ValueError:
                 continue
-            if line_text:
+            if line_text and line_text not in self._told:
+                self._told.add(line_text)
                 print(line_text, file=sys.stderr, flush=True)

@@ -10,6 +10,8 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 
+from scc_guard.policyfile import host_pattern_problem
+
 PROVIDERS = ("claude", "codex")
 
 BUILTIN_SETS: Mapping[str, tuple[str, ...]] = {
@@ -39,6 +41,9 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 def check_host(pattern: str) -> str:
     """The pattern normalised to lower case; ValueError saying why if invalid."""
     host = pattern.strip().lower().rstrip(".")
+    problem = host_pattern_problem(host)
+    if problem:
+        raise ValueError(problem)
     name = host.removeprefix("*.")
     if not host or "*" in name:
         raise ValueError(f"{pattern!r} is not a host name or '*.suffix'")

@@ -10,10 +10,12 @@ base image (see `scc.baseimage`).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ import click
 from scc import __version__
 from scc.baseimage import DEFAULT_BASE, DEFAULT_MIRROR, ensure_base_image
 from scc.errors import SccError
+
+log = logging.getLogger(__name__)
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -75,17 +79,10 @@ def selected(which: str) -> list[ImageRecipe]:
 
 
 def read_ca_cert(path: str | os.PathLike[str] | None) -> Path | None:
-    """Check an extra CA bundle given by option, config or SCC_CA_CERT."""
-    if not path:
-        return None
-    cert = Path(path)
-    try:
-        text = cert.read_text(errors="replace")
-    except OSError as exc:
-        raise SccError(f"cannot read CA certificate {cert}: {exc.strerror}") from exc
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise SccError(f"{cert} holds no PEM certificate")
-    return cert
+    """The extra CA bundle: --ca-cert, else $SCC_CA_CERT, else the config key."""
+    from scc.config import load_user_config, resolve_ca_cert
+
+    return resolve_ca_cert(os.fspath(path) if path else None, load_user_config())
 
 
 def assemble_context(recipe: ImageRecipe, dest: Path, ca_cert: Path | None) -> None:
@@ -167,6 +164,7 @@ def build_image(
     verbose: bool = False,
 ) -> str:
     """Build `recipe` and return its image id; progress goes to `say`."""
+    previous = _image_id(client, recipe.tag)
     with tempfile.TemporaryDirectory(prefix=f"scc-{recipe.kind}-") as tmp:
         context = Path(tmp) / "context"
         assemble_context(recipe, context, ca_cert)
@@ -181,7 +179,28 @@ def build_image(
             decode=True,
         )
         image_id = _follow(recipe.kind, stream, say, verbose)
+    if previous and previous != _image_id(client, recipe.tag):
+        _drop_replaced(client, previous)
     return image_id
+
+
+def _image_id(client: Any, tag: str) -> str | None:
+    import docker.errors
+
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _drop_replaced(client: Any, image_id: str) -> None:
+    """Remove the image a rebuild replaced, unless a container still uses it."""
+    import docker.errors
+
+    try:
+        client.images.remove(image_id)
+    except docker.errors.APIError as exc:
+        log.debug("keeping replaced image %s: %s", image_id, exc)
 
 
 def _follow(
@@ -244,8 +263,8 @@ def image() -> None:
 @click.option(
     "--ca-cert",
     type=click.Path(dir_okay=False),
-    envvar="SCC_CA_CERT",
-    help="Extra CA bundle to trust in the images (env SCC_CA_CERT).",
+    help="Extra CA bundle to trust in the images "
+    "(else env SCC_CA_CERT, else the config's ca_cert).",
 )
 @click.option(
     "--base",
@@ -268,11 +287,13 @@ def image_build(
     """Build the claude, codex and proxy images (default: all)."""
     cert = read_ca_cert(ca_cert)
     client = docker_client()
-    how = ensure_base_image(client, base, say=click.echo)
+    mirror = os.environ.get("SCC_DEBIAN_MIRROR", DEFAULT_MIRROR)
+    how = ensure_base_image(client, base, mirror, say=click.echo)
     click.echo(f"base image {base}: {how}")
     versions = {"claude": claude_version, "codex": codex_version}
     for recipe in selected(which):
         click.echo(f"building {recipe.tag}")
+        started = time.monotonic()
         build_image(
             client,
             recipe,
@@ -281,7 +302,9 @@ def image_build(
             agent_version=versions.get(recipe.kind),
             verbose=verbose,
         )
-        click.echo(f"built {recipe.tag}")
+        size = client.images.get(recipe.tag).attrs["Size"] / 1e6
+        seconds = time.monotonic() - started
+        click.echo(f"built {recipe.tag} in {seconds:.0f}s ({size:.0f} MB)")
 
 
 @image.command("list")
@@ -303,13 +326,18 @@ def image_list(as_json: bool) -> None:
 
 @image.command("base")
 @click.option(
-    "--base", default=DEFAULT_BASE, envvar="SCC_BASE_IMAGE", show_default=True
+    "--base",
+    default=DEFAULT_BASE,
+    envvar="SCC_BASE_IMAGE",
+    show_default=True,
+    help="Base image to provide (env SCC_BASE_IMAGE).",
 )
 @click.option(
     "--mirror",
+    envvar="SCC_DEBIAN_MIRROR",
     default=DEFAULT_MIRROR,
     show_default=True,
-    help="Debian mirror for building the base with debootstrap.",
+    help="Debian mirror for debootstrap (env SCC_DEBIAN_MIRROR).",
 )
 def image_base(base: str, mirror: str) -> None:
     """Make sure the base image exists: use it, pull it, or build it."""

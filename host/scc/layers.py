@@ -13,13 +13,24 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from scc_guard.policy import NetworkMode
+from scc_guard.rules import RULES
 
 from scc.destinations import BUILTIN_SETS, check_host
 from scc.errors import SccError
 
 Host = Annotated[str, AfterValidator(check_host)]
 Provider = Literal["claude", "codex"]
-RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+def check_rule(rule: str) -> str:
+    if rule not in RULES:
+        raise ValueError(f"unknown guard rule {rule!r} (see: scc-guard rules)")
+    return rule
+
+
+RuleId = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$"), AfterValidator(check_rule)
+]
 SetName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 PluginId = Annotated[
     str,

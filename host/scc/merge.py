@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from scc_guard.policy import NetworkMode, Policy, RuleSetting
+from scc_guard.rules import RULES
 
 from scc.config import (
     CA_ENV,
@@ -40,6 +41,20 @@ from scc.layers import (
     load_layer,
 )
 from scc.orgfetch import load_org
+
+__all__ = [
+    "Layers",
+    "Request",
+    "Resolution",
+    "SessionSettings",
+    "Setting",
+    "explain_session",
+    "gather_layers",
+    "merge",
+    "render_claude",
+    "resolve_session",
+    "with_image_settings",
+]
 
 STRICTNESS = {NetworkMode.OPEN: 0, NetworkMode.ENFORCED: 1, NetworkMode.LOCKED: 2}
 DEFAULT_MODE = NetworkMode.ENFORCED
@@ -126,7 +141,7 @@ def explain_session(
     image: str | None = None,
 ) -> Resolution:
     """As resolve_session, also saying which layer decided each value."""
-    request = _Request(
+    request = Request(
         provider=_check_provider(provider),
         network=_check_mode(network),
         allow_hosts=tuple(_check_cli_host(h) for h in allow_hosts),
@@ -134,8 +149,7 @@ def explain_session(
     user = load_user_config()
     ca_path = resolve_ca_cert(ca_cert, user)
     layers = gather_layers(workspace, user, ca_path)
-    merged = _Merge(layers)
-    merged.run(request)
+    merged = merge(layers, request)
     chosen = merged.provider
     settings = SessionSettings(
         policy=merged.policy(),
@@ -190,7 +204,9 @@ def _team(
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
+    """What the command line asks for, checked."""
+
     provider: ProviderName | None = None
     network: NetworkMode | None = None
     allow_hosts: tuple[str, ...] = ()
@@ -227,6 +243,17 @@ def _ca_layer(flag: Path | None) -> str:
     return "user config"
 
 
+def merge(layers: Layers, request: Request) -> Merge:
+    """Merge the layers and the request; the result keeps provenance."""
+    merged = Merge(layers)
+    merged.run(request)
+    return merged
+
+
+def _switchable(rule: str) -> bool:
+    return RULES[rule].switchable
+
+
 @dataclass
 class _Rule:
     enabled: bool
@@ -235,7 +262,7 @@ class _Rule:
 
 
 @dataclass
-class _Merge:
+class Merge:
     """One pass over the layers, top to bottom, keeping provenance."""
 
     layers: Layers
@@ -267,7 +294,7 @@ class _Merge:
         sets = hosts_of(security.destinations, self.org.destination_sets)
         return sets + list(security.allowed_hosts)
 
-    def run(self, request: _Request) -> None:
+    def run(self, request: Request) -> None:
         self._start()
         denied: list[tuple[str, str]] = []
         for name, choices, power in self._choosers():
@@ -362,6 +389,8 @@ class _Merge:
                 if current is None or not current.enabled:
                     absolute = current.absolute if current else False
                     self.rules[rule] = _Rule(True, absolute, layer)
+            elif not _switchable(rule):
+                self._ignore(layer, f"rule {rule} off", "the guard keeps it on")
             elif current is not None and current.absolute:
                 self._ignore(layer, f"rule {rule} off", f"{current.layer} keeps it on")
             elif power != "org":
@@ -395,7 +424,7 @@ class _Merge:
                 )
         self.providers = (tuple(p for p in allowed if p in wanted), layer)
 
-    def _apply_request(self, request: _Request) -> None:
+    def _apply_request(self, request: Request) -> None:
         if request.network is not None:
             self._choose_mode(CLI, request.network, "cli")
         for host in request.allow_hosts:
@@ -489,6 +518,18 @@ def render_claude(
     }
     mcp = {name: _mcp_entry(org, name) for name in servers}
     return {"managed-settings.json": managed, "managed-mcp.json": {"mcpServers": mcp}}
+
+
+def with_image_settings(
+    image_settings: dict[str, Any], agent_settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The image's managed-settings.json with the session's fragment added.
+
+    The image's file carries the guard hook; mounting the fragment alone over
+    it would drop the hook. The image's own keys win on any clash.
+    """
+    fragment = agent_settings.get("managed-settings.json", {})
+    return {**fragment, **image_settings}
 
 
 def _mcp_entry(org: OrgConfig, name: str) -> dict[str, Any]:

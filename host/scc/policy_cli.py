@@ -91,7 +91,10 @@ def policy_show(
     ca_cert: Path | None,
     as_json: bool,
 ) -> None:
-    """Show the effective policy for a workspace (default: the current git root)."""
+    """Show the effective policy for a workspace.
+
+    PATH defaults to the git root of the current directory.
+    """
     settings = _resolve(path, provider, network, allow_hosts, ca_cert).settings
     if as_json:
         emit_json(

@@ -6,6 +6,8 @@ packages), then the steps, then `--` and the command, which it execs:
 - `tty`: wait until the engine has sized the terminal, so the first frame fits;
 - `probe GATEWAY`: refuse (exit 125) if the network's gateway answers ARP,
   that is if the host is reachable from the internal network;
+- `proxy FILE PORT`: wait for the host to write the proxy's address to FILE,
+  put it into the proxy variables (`{proxy}`), and wait for the port;
 - `relay-tcp PORT SOCKET`: forward 127.0.0.1:PORT to a Unix socket (agent side
   of the locked-down channel); `relay-unix SOCKET PORT` is the other side and
   runs in place of a command.
@@ -63,6 +65,19 @@ def wait_port(host: str, port: int, limit: float = 10.0) -> None:
             if time.monotonic() > deadline:
                 return  # let the agent report the proxy error itself
             time.sleep(0.02)
+
+
+def wait_address(path: str, limit: float = 20.0) -> str:
+    """The proxy's address, written by the host once the proxy has one."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with open(path) as handoff:
+            address = handoff.read().strip()
+        if address:
+            return address
+        time.sleep(0.01)
+    sys.stderr.write("scc: the proxy did not start; refusing to run without it\n")
+    sys.exit(REFUSED)
 
 
 def wait_path(path: str, limit: float = 10.0) -> None:
@@ -138,8 +153,12 @@ def main(argv: list[str]) -> None:
                     "network isolation is not in effect, refusing to start\n"
                 )
                 sys.exit(REFUSED)
-        elif step == "wait-port":
-            wait_port(steps.pop(0), int(steps.pop(0)))
+        elif step == "proxy":
+            address = wait_address(steps.pop(0))
+            for name, value in os.environ.items():
+                if "{proxy}" in value:
+                    os.environ[name] = value.replace("{proxy}", address)
+            wait_port(address, int(steps.pop(0)))
         elif step == "wait-path":
             wait_path(steps.pop(0))
         elif step == "relay-tcp":

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from scc import session as ids
 from scc.audit import DenialWatcher, timeline
 from scc.engine import connect
 from scc.errors import PolicyBlocked, SccError
+from scc.merge import resolve_session
 from scc.sandbox import (
     Plan,
     Sandbox,
@@ -28,7 +28,6 @@ from scc.sandbox import (
     remove_session_objects,
     session_objects,
 )
-from scc.settings import resolve_session
 
 
 def sandbox_options(func: Any) -> Any:
@@ -80,7 +79,7 @@ class SessionCommand(click.Command):
 @click.command("run", cls=SessionCommand)
 @sandbox_options
 @click.pass_context
-def run(ctx: click.Context, **options: Any) -> None:
+def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a command in a sandbox, non-interactively: scc run [PATH] -- COMMAND..."""
     command = ctx.meta["scc.command"]
     if not command:
@@ -91,7 +90,7 @@ def run(ctx: click.Context, **options: Any) -> None:
 @click.command("start", cls=SessionCommand)
 @sandbox_options
 @click.pass_context
-def start(ctx: click.Context, **options: Any) -> None:
+def start(ctx: click.Context, /, **options: Any) -> None:
     """Start an interactive agent session: scc start [PATH] [-- AGENT ARGS]."""
     sys.exit(_session(ctx.meta["scc.command"], interactive=True, **options))
 
@@ -110,14 +109,12 @@ def _session(
     allow_home: bool,
 ) -> int:
     workspace = check_workspace(path or _default_workspace(), allow_home=allow_home)
-    if ca_cert is not None and not ca_cert.is_file():
-        raise SccError(f"--ca-cert {ca_cert}: no such file")
     settings = resolve_session(
         workspace,
         provider=provider,
         network=network,
         allow_hosts=allow_hosts,
-        ca_cert=ca_cert or _env_ca_cert(),
+        ca_cert=ca_cert,
         image=image,
     )
     if allow_hosts and settings.policy.network_mode is NetworkMode.LOCKED:
@@ -142,17 +139,12 @@ def _session(
                 if interactive:
                     from scc.attach import attach_interactive
 
-                    return attach_interactive(client, agent)
-                return _stream(client, agent)
+                    return attach_interactive(client, agent, sandbox.ready)
+                return _stream(client, agent, sandbox.ready)
         except KeyboardInterrupt:
             return 130
         finally:
             sandbox.remove()
-
-
-def _env_ca_cert() -> Path | None:
-    value = os.environ.get("SCC_CA_CERT")
-    return Path(value) if value else None
 
 
 def _default_workspace() -> Path:
@@ -177,13 +169,14 @@ def _require_images(client: Any, plan: Plan) -> None:
             ) from None
 
 
-def _stream(client: Any, agent: Any) -> int:
+def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
     import docker.errors
 
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
     agent.start()
+    ready()
     for out, err in output:
         if out:
             sys.stdout.buffer.write(out)

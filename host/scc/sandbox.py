@@ -15,15 +15,19 @@ import logging
 import os
 import pwd
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 
+from scc import __version__
 from scc import session as ids
 from scc.errors import PolicyBlocked, SccError
-from scc.settings import SessionSettings
+from scc.merge import SessionSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ RELAY_DIR = "/run/scc-relay"
 RELAY_SOCKET = f"{RELAY_DIR}/proxy.sock"
 SQUID_CONF = "/etc/squid/scc/squid.conf"
 PRELUDE = Path(__file__).with_name("prelude.py")
+PRELUDE_PATH = "/usr/lib/scc/prelude.py"
+PROXY_ADDRESS = "/run/scc/proxy-address"
 HARDENING: dict[str, Any] = {
     "cap_drop": ["ALL"],
     "security_opt": ["no-new-privileges"],
@@ -59,6 +65,11 @@ FAST_ARP = {
     "net.ipv4.neigh.eth0.retrans_time_ms": "100",
 }
 REDACTED = "<redacted>"
+LABEL_OWNED = "io.scc.state.owned"
+# Engine 20.10 (API 1.41): an internal bridge without an address on the host
+# side, so the host does not answer at the gateway. Probed at every start.
+INTERNAL_OPTIONS = {"com.docker.network.bridge.inhibit_ipv4": "true"}
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
 @dataclass
@@ -174,7 +185,7 @@ def plan_session(
     sid = session or ids.new_session_id()
     uid, gid = agent_identity(workspace)
     mode = settings.policy.network_mode
-    egress = settings.egress_network or os.environ.get("SCC_EGRESS_NETWORK") or None
+    egress = settings.egress_network
     common = {
         ids.LABEL_PID: str(os.getpid()),
         ids.LABEL_MODE: mode.value,
@@ -191,7 +202,7 @@ def plan_session(
         gid=gid,
         allowed_hosts=list(_allowed_hosts(settings)),
         audit_dir=str(audit),
-        egress_network=egress if mode is NetworkMode.ENFORCED else None,
+        egress_network=egress if mode is not NetworkMode.OPEN else None,
         networks=[],
         volumes=[],
         proxy=None,
@@ -232,6 +243,7 @@ def _agent_plan(
         Mount(str(workspace), str(workspace)),
         *_git_protection(workspace),
         Mount(POLICY_PATH, str(run / "policy.json"), read_only=True),
+        Mount(PRELUDE_PATH, str(PRELUDE), read_only=True),
         Mount(
             f"{AUDIT_DIR}/{ids.GUARD_AUDIT}", str(ids.session_dir(sid) / "guard.jsonl")
         ),
@@ -246,7 +258,7 @@ def _agent_plan(
     if settings.ca_cert:
         mounts.append(Mount(CA_PATH, str(settings.ca_cert.resolve()), read_only=True))
         env |= dict.fromkeys(CA_VARIABLES, CA_PATH)
-    if settings.agent_settings is not None and settings.provider == "claude":
+    if settings.agent_settings and settings.provider == "claude":
         mounts.append(
             Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), read_only=True)
         )
@@ -254,7 +266,7 @@ def _agent_plan(
     return ContainerPlan(
         name=f"scc-{sid}-agent",
         role="agent",
-        image=settings.image,
+        image=settings.image or f"scc-{settings.provider}:{__version__}",
         command=["tty", "--", *argv] if interactive else ["--", *argv],
         user=f"{uid}:{gid}",
         network="",
@@ -278,7 +290,12 @@ def _git_protection(workspace: Path) -> list[Mount]:
 def _state_volume(provider: str, uid: int, sid: str) -> VolumePlan:
     return VolumePlan(
         name=state_volume_name(provider, uid),
-        labels={**ids.extra_labels(), ids.LABEL_ROLE: "state", ids.LABEL_UID: str(uid)},
+        labels={
+            **ids.extra_labels(),
+            ids.LABEL_ROLE: "state",
+            ids.LABEL_UID: str(uid),
+            LABEL_OWNED: "1",
+        },
         keep=True,
     )
 
@@ -309,7 +326,7 @@ def _plan_network(
                 inside,
                 True,
                 net_labels,
-                {"com.docker.network.bridge.inhibit_ipv4": "true"},
+                dict(INTERNAL_OPTIONS),
             )
         )
         agent.network = inside
@@ -321,7 +338,14 @@ def _plan_network(
                 read_only=True,
             )
         )
-        agent.command[:0] = ["probe", "{gateway}", "wait-port", "{proxy}", "3128"]
+        agent.mounts.append(
+            Mount(
+                PROXY_ADDRESS,
+                str(Path(plan.audit_dir, "run/proxy-address")),
+                read_only=True,
+            )
+        )
+        agent.command[:0] = ["probe", "{gateway}", "proxy", PROXY_ADDRESS, "3128"]
     else:
         relay = f"scc-{sid}-relay"
         opts = f"size=1m,uid={plan.uid},gid={plan.gid},mode=0700"
@@ -355,7 +379,7 @@ def _plan_network(
             RELAY_SOCKET,
         ]
         proxy_env = f"http://127.0.0.1:{PROXY_PORT}"
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    for name in PROXY_VARIABLES:
         agent.env[name] = proxy_env
     agent.env["NO_PROXY"] = agent.env["no_proxy"] = "localhost,127.0.0.1,::1"
 
@@ -363,8 +387,6 @@ def _plan_network(
 def _proxy_plan(
     plan: Plan, settings: SessionSettings, outside: str, common: dict[str, str]
 ) -> ContainerPlan:
-    from scc import __version__
-
     run = Path(plan.audit_dir, "run")
     return ContainerPlan(
         name=f"scc-{plan.session}-proxy",
@@ -400,41 +422,57 @@ class SandboxError(SccError):
 
 
 class Sandbox:
-    """Creates a plan's objects in Docker and removes them again."""
+    """Creates a plan's objects in Docker and removes them again.
+
+    The proxy side starts in a background thread while the agent container is
+    created and started; the agent's prelude waits for the proxy's address
+    (a file the host fills in) and port, so neither waits for the other here.
+    """
 
     def __init__(self, client: Any, plan: Plan, settings: SessionSettings) -> None:
         self.client = client
         self.plan = plan
         self.settings = settings
         self.agent: Any = None
-        self._created: list[tuple[str, Any]] = []
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
+        self._proxy: Future[None] | None = None
 
     def create(self) -> Any:
-        """Everything up to a created (not started) agent container."""
-        import docker.errors
-
-        try:
+        """Everything up to a created (not started) agent; the proxy is starting."""
+        with _docker_errors():
             self._write_files()
             for volume in self.plan.volumes:
                 self._volume(volume)
-            for network in self.plan.networks:
-                self._network(network)
-            values = self._start_proxy() if self.plan.proxy else {}
-            if self.plan.relay:
-                self._start(self._container(self.plan.relay, {}))
+            list(self._pool.map(self._network, self.plan.networks))
+            values = {"gateway": self._gateway()} if self._internal() else {}
+            if self.plan.proxy:
+                self._proxy = self._pool.submit(self._start_proxy)
             self.agent = self._container(self.plan.agent, values)
-        except docker.errors.ImageNotFound as exc:
-            raise SandboxError(
-                f"image not found: {_image_of(exc)}; run `scc image build`"
-            ) from exc
-        except docker.errors.APIError as exc:
-            raise SandboxError(f"Docker refused: {exc.explanation or exc}") from exc
         return self.agent
 
+    def ready(self) -> None:
+        """Raise if the proxy side failed to start (call after starting the agent)."""
+        if self._proxy is not None:
+            with _docker_errors():
+                self._proxy.result()
+
     def remove(self) -> None:
-        """Remove what this session created, newest first; never raises."""
+        """Remove what this session created; never raises."""
+        if self._proxy is not None:
+            with contextlib.suppress(Exception):
+                self._proxy.result(timeout=30)
+        self._pool.shutdown(wait=True)
         remove_session_objects(self.client, self.plan.session)
         ids.remove_session_dir(self.plan.session)
+
+    def _internal(self) -> NetworkPlan | None:
+        return next((n for n in self.plan.networks if n.internal), None)
+
+    def _gateway(self) -> str:
+        inside = self._internal()
+        assert inside
+        network = self.client.networks.get(inside.name)
+        return str(network.attrs["IPAM"]["Config"][0]["Gateway"])
 
     def _write_files(self) -> None:
         audit = ids.create_session_dir(self.plan.session)
@@ -450,7 +488,7 @@ class Sandbox:
         (run / "resolv.conf").write_text(
             "# scc: no DNS inside the sandbox\noptions attempts:1 timeout:1\n"
         )
-        if self.settings.agent_settings is not None:
+        if self.settings.agent_settings:
             (run / "agent-settings.json").write_text(
                 json.dumps(self.settings.agent_settings)
             )
@@ -462,6 +500,7 @@ class Sandbox:
                 policy, dns_nameservers=[n for n in nameservers if n]
             )
             (run / "squid.conf").write_text(conf)
+        (run / "proxy-address").touch()
         for path in run.iterdir():
             path.chmod(0o644)
         git = Path(self.plan.workspace, ".git")
@@ -474,31 +513,41 @@ class Sandbox:
 
         if volume.keep:
             try:
-                self.client.volumes.get(volume.name)
-                return
+                found = self.client.volumes.get(volume.name)
             except docker.errors.NotFound:
                 pass
+            else:
+                if LABEL_OWNED not in (found.attrs.get("Labels") or {}):
+                    self._chown_state(volume.name)  # made before owners were set
+                return
         self.client.volumes.create(
             name=volume.name,
             labels=volume.labels,
             driver_opts=volume.driver_opts or None,
         )
         if volume.keep:
-            self._chown_state(volume.name)
+            try:
+                self._chown_state(volume.name)
+            except docker.errors.DockerException:
+                self.client.volumes.get(volume.name).remove(force=True)
+                raise
 
     def _chown_state(self, name: str) -> None:
         """A new state volume belongs to root; a short root helper hands it over."""
+        from docker.types import Mount as DockerMount
+
         state = next(m.target for m in self.plan.agent.mounts if m.source == name)
+        owner = f"{self.plan.uid}:{self.plan.gid}"
         self.client.containers.run(
             self.plan.agent.image,
-            ["chown", "-R", f"{self.plan.uid}:{self.plan.gid}", state],
+            ["sh", "-c", 'chown -R "$0" "$1" && chmod 0700 "$1"', owner, state],
             entrypoint=[],
             user="0:0",
             cap_drop=["ALL"],
-            cap_add=["CHOWN", "FOWNER"],
+            cap_add=["CHOWN", "FOWNER", "DAC_OVERRIDE", "DAC_READ_SEARCH"],
             security_opt=["no-new-privileges"],
             network_mode="none",
-            volumes={name: {"bind": state, "mode": "rw"}},
+            mounts=[DockerMount(state, name, type="volume", no_copy=True)],
             labels=ids.labels(self.plan.session, "state"),
             remove=True,
             use_config_proxy=False,
@@ -514,28 +563,32 @@ class Sandbox:
             check_duplicate=True,
         )
 
-    def _start_proxy(self) -> dict[str, str]:
+    def _start_proxy(self) -> None:
         assert self.plan.proxy
         proxy = self._container(self.plan.proxy, {})
-        inside = next((n for n in self.plan.networks if n.internal), None)
+        inside = self._internal()
         if inside:
             self.client.networks.get(inside.name).connect(proxy)
-        self._start(proxy)
-        if not inside:
-            return {}
-        proxy.reload()
-        network = self.client.networks.get(inside.name)
-        gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
-        address = proxy.attrs["NetworkSettings"]["Networks"][inside.name]["IPAddress"]
-        return {"proxy": address, "gateway": gateway}
+        proxy.start()
+        if self.plan.relay:
+            self._container(self.plan.relay, {}).start()
+        if inside:
+            proxy.reload()
+            address = proxy.attrs["NetworkSettings"]["Networks"][inside.name]
+            with self._address_file().open("r+") as handoff:  # same inode: mounted
+                handoff.write(address["IPAddress"] + "\n")
+
+    def _address_file(self) -> Path:
+        return Path(self.plan.audit_dir, "run", "proxy-address")
 
     def _container(self, spec: ContainerPlan, values: dict[str, str]) -> Any:
-        fill = lambda text: text.format(**values) if values else text  # noqa: E731
         command = spec.command
         entrypoint = None
+        env = dict(spec.env)
         if spec.role == "agent":
-            source = PRELUDE.read_text()
-            command = ["-I", "-S", "-c", source, *map(fill, spec.command)]
+            split = spec.command.index("--")
+            steps = [_fill(step, values) for step in spec.command[:split]]
+            command = ["-I", "-S", PRELUDE_PATH, *steps, *spec.command[split:]]
             entrypoint = ["/usr/bin/python3"]
         elif spec is self.plan.relay:
             entrypoint = ["/bin/sh", "-c", _RELAY_SCRIPT, "relay"]
@@ -549,7 +602,7 @@ class Sandbox:
             entrypoint=entrypoint,
             name=spec.name,
             user=spec.user or None,
-            environment={k: fill(v) for k, v in spec.env.items()},
+            environment=env,
             labels=spec.labels,
             mounts=mounts,
             tmpfs=tmpfs,
@@ -572,8 +625,28 @@ class Sandbox:
         )
         return container
 
-    def _start(self, container: Any) -> None:
-        container.start()
+
+@contextmanager
+def _docker_errors() -> Iterator[None]:
+    import docker.errors
+
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise SandboxError(
+            f"image not found: {_image_of(exc)}; run `scc image build`"
+        ) from exc
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"Docker refused: {exc.explanation or exc}") from exc
+    except docker.errors.ContainerError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip()
+        raise SandboxError(f"cannot prepare the agent's state: {detail}") from exc
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 _RELAY_SCRIPT = (
@@ -594,10 +667,17 @@ def _docker_mounts(
         if mount.kind == "tmpfs":
             tmpfs[mount.target] = mount.options
         elif mount.kind == "volume":
-            volumes[mount.source] = {
-                "bind": mount.target,
-                "mode": "ro" if mount.read_only else "rw",
-            }
+            # no_copy: the image's directory must not be copied over the volume
+            # again, which would also hand its root back to the image's owner.
+            binds.append(
+                DockerMount(
+                    mount.target,
+                    mount.source,
+                    type="volume",
+                    read_only=mount.read_only,
+                    no_copy=True,
+                )
+            )
         else:
             binds.append(
                 DockerMount(
@@ -618,30 +698,33 @@ def session_objects(client: Any, session: str | None = None) -> dict[str, list[A
         "label": [selector, *(f"{k}={v}" for k, v in ids.extra_labels().items())]
     }
     return {
-        "containers": client.containers.list(all=True, filters=filters),
+        "containers": client.containers.list(all=True, sparse=True, filters=filters),
         "networks": client.networks.list(filters=filters),
         "volumes": client.volumes.list(filters=filters),
     }
 
 
 def remove_session_objects(client: Any, session: str) -> list[str]:
-    """Remove a session's containers, then networks and volumes; names removed."""
+    """Remove a session's containers, then its networks and volumes, each group
+    at once; returns the names removed (or already gone)."""
+    found = session_objects(client, session)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
+        removed = list(pool.map(_remove, found["containers"]))
+        removed += pool.map(_remove, [*found["networks"], *found["volumes"]])
+    return [name for name in removed if name]
+
+
+def _remove(obj: Any) -> str | None:
     import docker.errors
 
-    found = session_objects(client, session)
-    removed = []
-    order = sorted(
-        found["containers"], key=lambda c: c.labels.get(ids.LABEL_ROLE) != "agent"
-    )
-    for obj in [*order, *found["networks"], *found["volumes"]]:
-        try:
-            if hasattr(obj, "kill") and obj.status == "running":
-                obj.remove(force=True)
-            else:
-                obj.remove(force=True) if hasattr(obj, "kill") else obj.remove()
-            removed.append(obj.name)
-        except docker.errors.NotFound:
-            removed.append(obj.name)
-        except docker.errors.APIError as exc:
-            log.debug("cannot remove %s: %s", obj.name, exc)
-    return removed
+    try:
+        if hasattr(obj, "kill"):  # a container
+            obj.remove(force=True)
+        else:
+            obj.remove()
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        log.debug("cannot remove %s: %s", obj.name, exc)
+        return None
+    return str(obj.name)

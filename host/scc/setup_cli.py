@@ -69,7 +69,11 @@ def setup(
     credentials: bool,
     interactive: bool | None,
 ) -> None:
-    """Connect an org config, pick a team and provider, store credentials."""
+    """Set up the org config, team, provider and credentials.
+
+    Works without questions when flags (or stdin not a terminal) say so;
+    nothing is written unless everything checks out.
+    """
     ask = sys.stdin.isatty() if interactive is None else interactive
     current = load_user_config()
     ca_path = check_ca_cert(ca_cert.expanduser()) if ca_cert else None

@@ -56,29 +56,42 @@ refuse "git push --force is blocked" git push --force origin main
 check "the remote is unchanged" test \
     "$(/usr/bin/git --git-dir="$work/remote.git" rev-parse main)" = "$before"
 
-if [ "$agent" = claude ]; then
-    hook=$(python3 -c 'import json; s = json.load(open("/etc/claude-code/managed-settings.json")); print(s["hooks"]["PreToolUse"][0]["hooks"][0]["command"])')
-    check "managed settings allow managed hooks only" python3 -c 'import json, sys; sys.exit(json.load(open("/etc/claude-code/managed-settings.json"))["allowManagedHooksOnly"] is not True)'
-    event() {
-        printf '{"session_id":"smoke","transcript_path":"/dev/null","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"%s"}}' "$work/repo" "$1"
-    }
-    blocked() {  # the hook blocks: exit 2, or a deny decision on stdout
-        event "$1" | sh -c "$hook" >/tmp/hook.out 2>/tmp/hook.err
-        status=$?
-        [ "$status" -eq 2 ] || grep -q '"deny"' /tmp/hook.out
-    }
-    blocks_canary() {  # only an answer that also lets harmless commands through
-        ! blocked "git status" && blocked "git push --force origin main"
-    }
-    refuse "the managed hook lets git status through" blocked "git status"
-    check "the managed hook blocks a canary" blocks_canary
-fi
-if [ "$agent" = codex ]; then
-    check "codex requirements send tool calls to the guard" \
-        grep -q 'command = "/usr/local/bin/scc-guard hook codex"' /etc/codex/requirements.toml
-    check "codex allows managed hooks only" \
-        grep -q '^allow_managed_hooks_only = true' /etc/codex/requirements.toml
-fi
+# The hook each agent's managed configuration registers, fed the agent's
+# PreToolUse JSON: it must let a harmless command through and block a canary.
+case "$agent" in
+    claude)
+        hook=$(python3 -c 'import json; s = json.load(open("/etc/claude-code/managed-settings.json")); print(s["hooks"]["PreToolUse"][0]["hooks"][0]["command"])')
+        check "managed settings allow managed hooks only" python3 -c 'import json, sys; sys.exit(json.load(open("/etc/claude-code/managed-settings.json"))["allowManagedHooksOnly"] is not True)'
+        ;;
+    codex)
+        hook=$(python3 -c 'import tomllib; r = tomllib.load(open("/etc/codex/requirements.toml", "rb")); print(r["hooks"]["PreToolUse"][0]["hooks"][0]["command"])')
+        check "codex requirements send tool calls to the guard" \
+            test "$hook" = "/usr/local/bin/scc-guard hook codex"
+        config_loads() {  # a key Codex rejects stops it from starting at all
+            codex login status >/tmp/codex.out 2>&1
+            ! grep -qi 'error loading configuration\|failed to load' /tmp/codex.out
+        }
+        check "codex loads its managed configuration" config_loads
+        check "codex allows managed hooks only" python3 -c 'import sys, tomllib; sys.exit(tomllib.load(open("/etc/codex/requirements.toml", "rb"))["allow_managed_hooks_only"] is not True)'
+        ;;
+esac
+event() {
+    printf '{"session_id":"smoke","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"%s"}}' "$work/repo" "$1"
+}
+blocked() {  # the hook blocks: a deny decision on stdout, or exit 2
+    event "$1" | sh -c "$hook" >/tmp/hook.out 2>/tmp/hook.err
+    status=$?
+    [ "$status" -eq 2 ] || grep -q '"deny"' /tmp/hook.out
+}
+allowed() {  # the hook answers 0 and decides nothing against the command
+    event "$1" | sh -c "$hook" >/tmp/hook.out 2>/tmp/hook.err \
+        && ! grep -q '"deny"' /tmp/hook.out
+}
+blocks_canary() {  # only a hook that also lets harmless commands through
+    allowed "git status" && blocked "git push --force origin main"
+}
+check "the managed hook lets git status through" allowed "git status"
+check "the managed hook blocks a canary" blocks_canary
 
 rm -rf "$work"
 exit "$failed"

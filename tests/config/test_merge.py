@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from scc.config import config_path, profile_path
 from scc.destinations import BUILTIN_SETS
 from scc.errors import PolicyBlocked, SccError
-from scc.merge import explain_session, resolve_session
+from scc.merge import explain_session, resolve_session, with_image_settings
 from scc_guard.policy import NetworkMode, Policy, RuleSetting
 
 ORG_TWO_TEAMS = (
@@ -77,7 +78,7 @@ CASES = {
         team="web", mode=NetworkMode.LOCKED, hosts_in=("registry.npmjs.org",)
     ),
     "org rules: true is absolute, false is off": Case(
-        rules={"git-force-push": (True, True), "rm-root": (False, False)}
+        rules={"git-force-push": (True, True), "git-stash-drop": (False, False)}
     ),
     "a team widening past the org is ignored and reported": Case(
         org=ORG_TWO_TEAMS.replace(
@@ -136,8 +137,8 @@ CASES = {
         workspace="deny_hosts: [api.anthropic.com]\n", hosts_in=("api.anthropic.com",)
     ),
     "a workspace may turn rules on": Case(
-        workspace="rules: {rm-root: true, new-rule: true}\n",
-        rules={"rm-root": (True, False), "new-rule": (True, False)},
+        workspace="rules: {git-stash-drop: true, git-rm-force: true}\n",
+        rules={"git-stash-drop": (True, False), "git-rm-force": (True, False)},
     ),
     "nobody below the org turns an absolute rule off": Case(
         team="backend",
@@ -152,13 +153,14 @@ CASES = {
     ),
     "only the org's layers turn other rules off": Case(
         org=ORG_TWO_TEAMS.replace(
-            "destinations: [npm]", "destinations: [npm]\n    rules: {curl-pipe: false}"
+            "destinations: [npm]",
+            "destinations: [npm]\n    rules: {git-reset-hard: false}",
         ),
         team="web",
-        profile="rules: {git-clean: false}\n",
+        profile="rules: {git-clean-force: false}\n",
         mode=NetworkMode.LOCKED,
-        rules={"curl-pipe": (False, False)},
-        messages=("personal profile: rule git-clean off ignored: only the org",),
+        rules={"git-reset-hard": (False, False)},
+        messages=("personal profile: rule git-clean-force off ignored: only the org",),
     ),
     "--allow-host inside the bounds is added": Case(
         cli={"allow_hosts": ["registry.npmjs.org"]}, hosts_in=("registry.npmjs.org",)
@@ -344,7 +346,7 @@ def test_codex_sessions_get_no_claude_settings(tmp_path: Path, workspace: Path) 
             {"allow_hosts": ["169.254.169.254"]},
             "--allow-host: '169.254.169.254' is an IP",
         ),
-        ({"allow_hosts": ["*"]}, "--allow-host: '*' is not a host name"),
+        ({"allow_hosts": ["*"]}, "--allow-host: '*' contains characters"),
     ],
 )
 def test_bad_requests_are_one_line_errors(
@@ -394,3 +396,18 @@ def test_egress_network_from_environment_over_config(
 def test_image_override_is_passed_through(workspace: Path) -> None:
     assert resolve_session(workspace).image is None
     assert resolve_session(workspace, image="mine:1").image == "mine:1"
+
+
+def test_the_fragment_joins_the_images_managed_settings_without_losing_the_hook(
+    tmp_path: Path, workspace: Path
+) -> None:
+    image_file = Path(__file__).parents[2] / "images/claude/managed-settings.json"
+    image_settings = json.loads(image_file.read_text())
+    _configure(Case(team="backend"), tmp_path, workspace)
+    agent = resolve_session(workspace).agent_settings
+
+    combined = with_image_settings(image_settings, agent)
+    assert combined["hooks"] == image_settings["hooks"]
+    assert combined["allowManagedHooksOnly"] is True
+    assert combined["enabledPlugins"] == {"lint@acme-tools": True}
+    assert with_image_settings(image_settings, {}) == image_settings

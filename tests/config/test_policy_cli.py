@@ -31,7 +31,7 @@ def test_show_json_is_the_policy_the_guard_reads(
 
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    policy = Policy.model_validate(shown["policy"])
+    policy = Policy.model_validate_json(json.dumps(shown["policy"]))
     assert policy.network_mode.value == "web-egress-enforced"
     assert "pypi.org" in policy.allowed_hosts
     assert shown["provider"] == "claude"
@@ -105,7 +105,13 @@ def test_explain_text_lists_layers_and_warns_on_stderr(
     [
         ("org.yaml", "name: a\n", None, 0, "ok: {path} (org)"),
         (".scc.yaml", "deny_hosts: [pypi.org]\n", None, 0, "ok: {path} (workspace)"),
-        ("p.yaml", "rules: {x: true}\n", "profile", 0, "ok: {path} (profile)"),
+        (
+            "p.yaml",
+            "rules: {git-reset-hard: true}\n",
+            "profile",
+            0,
+            "ok: {path} (profile)",
+        ),
         ("org.yaml", "name: a\nnetwork: open\n", None, 1, "network: Extra inputs"),
         (".scc.yaml", "teams: {}\n", None, 1, ".scc.yaml: teams: Extra inputs"),
         ("p.yaml", "name: a\n", "profile", 1, "p.yaml: name: Extra inputs"),
@@ -133,7 +139,7 @@ def test_validate_files(
 def test_validate_without_files_checks_the_layers_in_force(
     scc: Scc, configured: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (workspace / ".scc.yaml").write_text("rules: {x: true}\n")
+    (workspace / ".scc.yaml").write_text("rules: {git-reset-hard: true}\n")
     monkeypatch.chdir(workspace)
     result = scc("policy", "validate", "--json")
 
@@ -145,7 +151,7 @@ def test_validate_without_files_checks_the_layers_in_force(
 def test_validate_without_files_fails_on_a_bad_layer(
     scc: Scc, configured: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (workspace / ".scc.yaml").write_text("rules: [x]\n")
+    (workspace / ".scc.yaml").write_text("rules: [git-reset-hard]\n")
     monkeypatch.chdir(workspace)
     result = scc("policy", "validate")
 

@@ -90,7 +90,7 @@ def test_mirrors_pass_through_as_build_args(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read CA certificate"), ("not a cert", "holds no PEM certificate")],
+    [(None, "cannot read"), ("not a cert", "holds no PEM certificate")],
 )
 def test_bad_ca_certificates_are_refused(
     tmp_path: Path, content: str | None, message: str
@@ -114,8 +114,18 @@ def test_ca_certificate_comes_from_the_environment(
 
 
 def test_read_ca_cert_accepts_a_pem_bundle(ca_file: Path) -> None:
-    assert read_ca_cert(str(ca_file)) == ca_file
+    assert read_ca_cert(str(ca_file)) == ca_file.resolve()
     assert read_ca_cert(None) is None
+
+
+def test_ca_certificate_comes_from_the_config_key(
+    tmp_path: Path, ca_file: Path
+) -> None:
+    from scc.config import config_path
+
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text(f"ca_cert: {ca_file}\n")
+    assert read_ca_cert(None) == ca_file.resolve()
 
 
 def test_unknown_image_is_a_usage_error() -> None:

@@ -28,19 +28,20 @@ COMMON_CHECKS = [
     "git push --force is blocked",
     "the remote is unchanged",
     *(f"agent cannot write {path}" for path in PROTECTED),
+    "the managed hook lets git status through",
+    "the managed hook blocks a canary",
 ]
 CHECKS = [
     *((kind, check) for kind in ("claude", "codex") for check in COMMON_CHECKS),
     ("claude", "claude --version"),
     ("claude", "agent cannot write /etc/claude-code/managed-settings.json"),
     ("claude", "managed settings allow managed hooks only"),
-    ("claude", "the managed hook blocks a canary"),
-    ("claude", "the managed hook lets git status through"),
     ("codex", "codex --version"),
     ("codex", "agent cannot write /etc/codex/requirements.toml"),
     ("codex", "agent cannot write /etc/codex/config.toml"),
     ("codex", "codex requirements send tool calls to the guard"),
     ("codex", "codex allows managed hooks only"),
+    ("codex", "codex loads its managed configuration"),
 ]
 SIZE_TARGETS_MB = {"claude": 700, "codex": 600, "proxy": 150}
 
@@ -89,18 +90,27 @@ def test_images_stay_within_their_size_targets(docker_client, built, kind: str) 
     assert size_mb <= SIZE_TARGETS_MB[kind]
 
 
-def test_claude_state_is_seeded_to_skip_onboarding(docker_client, built) -> None:  # type: ignore[no-untyped-def]
-    tag = built("claude").tag
-    status, output = run(
-        docker_client,
-        tag,
-        [
-            "sh",
-            "-c",
-            'stat -c %U "$CLAUDE_CONFIG_DIR/.claude.json"; '
-            'cat "$CLAUDE_CONFIG_DIR/.claude.json"',
-        ],
-    )
+def test_a_fresh_state_volume_is_seeded_to_skip_onboarding(
+    docker_client, built
+) -> None:  # type: ignore[no-untyped-def]
+    """As the sandbox mounts it: tmpfs home, a new named volume for the state."""
+    volume = docker_client.volumes.create(labels=object_labels("state"))
+    try:
+        status, output = run(
+            docker_client,
+            built("claude").tag,
+            [
+                "sh",
+                "-c",
+                'stat -c %U "$CLAUDE_CONFIG_DIR/.claude.json" && '
+                'cat "$CLAUDE_CONFIG_DIR/.claude.json"',
+            ],
+            read_only=True,
+            tmpfs={"/home/agent": "uid=1000,gid=1000,mode=0700"},
+            volumes={volume.name: {"bind": "/home/agent/.claude", "mode": "rw"}},
+        )
+    finally:
+        volume.remove(force=True)
     assert status == 0, output
     owner, _, text = output.partition("\n")
     assert owner == "agent"
@@ -110,9 +120,9 @@ def test_claude_state_is_seeded_to_skip_onboarding(docker_client, built) -> None
 @pytest.mark.parametrize(
     ("kind", "variable", "value"),
     [
-        ("claude", "CLAUDE_CONFIG_DIR", "/var/lib/scc/state"),
+        ("claude", "CLAUDE_CONFIG_DIR", "/home/agent/.claude"),
         ("claude", "DISABLE_AUTOUPDATER", "1"),
-        ("codex", "CODEX_HOME", "/var/lib/scc/state"),
+        ("codex", "CODEX_HOME", "/home/agent/.codex"),
     ],
 )
 def test_agent_state_lives_on_the_state_path_and_never_updates(

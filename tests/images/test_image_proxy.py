@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -83,20 +84,26 @@ def test_a_broken_config_keeps_the_proxy_from_starting(
 
 @pytest.fixture
 def proxy(docker_client, built, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A running proxy allowing only allowed.test, unprivileged, read-only root."""
+    """A running proxy allowing only allowed.test, hardened as the sandbox runs it."""
     logs = tmp_path / "audit"
     logs.mkdir()
     logs.chmod(0o777)
     policy = Policy(allowed_hosts=("allowed.test",))
     conf = write_conf(tmp_path, render_squid_conf(policy))
     network = docker_client.networks.create(
-        "scc-test-proxy-net", labels=object_labels("network")
+        f"scc-test-proxy-{uuid.uuid4().hex[:8]}", labels=object_labels("network")
     )
+    # The allowed name resolves, through Docker's DNS, to the proxy's own
+    # private address on this network: an internal destination.
+    endpoint = docker_client.api.create_endpoint_config(aliases=["allowed.test"])
     container = docker_client.containers.create(
         built("proxy").tag,
         labels=object_labels("proxy"),
         read_only=True,
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
         network=network.name,
+        networking_config={network.name: endpoint},
         volumes={
             str(conf): {"bind": CONF, "mode": "ro"},
             str(logs): {"bind": "/var/log/scc", "mode": "rw"},
@@ -138,6 +145,8 @@ def ask(address: str, method: str, target: str) -> int:
         ("GET", "http://0x7f000001/"),
         ("GET", "http://[::1]/"),
         ("GET", "http://allowed.test:8080/"),
+        ("GET", "http://allowed.test/"),
+        ("CONNECT", "allowed.test:443"),
         ("CONNECT", "allowed.test:22"),
         ("CONNECT", "denied.test:443"),
     ],

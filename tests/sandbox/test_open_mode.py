@@ -264,3 +264,16 @@ def test_host_docker_proxy_config_is_not_injected(
     )
     assert result.code == 0, result.err
     assert "injected" not in result.out
+
+
+def test_agent_state_persists_per_user_and_provider(
+    agent_image: str, workspace: Path, docker_client
+) -> None:
+    base = ("run", str(workspace), "--network", "open", "--image", agent_image, "--")
+    first = scc(*base, "sh", "-c", 'echo remembered > "$CLAUDE_CONFIG_DIR/note"')
+    assert first.code == 0, first.err
+    second = scc(*base, "sh", "-c", 'cat "$CLAUDE_CONFIG_DIR/note"; stat -c %u .')
+    assert second.out == f"remembered\n{TEST_UID}\n"
+    other = scc(*base[:-1], "--provider", "codex", "--", "sh", "-c", 'ls "$CODEX_HOME"')
+    assert other.code == 0 and "note" not in other.out
+    assert session_leftovers(docker_client) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, scc
+from .conftest import TEST_UID, scc, session_leftovers
 
 MODES = ["open", "web-egress-enforced", "locked-down-web"]
 
@@ -141,7 +141,7 @@ def test_agent_runs_as_the_workspace_owner_when_scc_runs_as_root(
         ("root-owned", [], 3, "refusing to run the agent as root"),
         ("home", [], 3, "is a home directory"),
         ("ok", ["--network", "wide-open"], 2, "Invalid value for '--network'"),
-        ("ok", ["--ca-cert", "/nonexistent.pem"], 1, "no such file"),
+        ("ok", ["--ca-cert", "/nonexistent.pem"], 1, "cannot read /nonexistent.pem"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_non_zero_exit(
@@ -189,3 +189,26 @@ def test_run_needs_a_command(workspace: Path) -> None:
     result = scc("run", str(workspace))
     assert result.code == 2
     assert "give the command after --" in result.err
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    ("org_text", "message"),
+    [
+        ("name: [unclosed\n", "org"),
+        ("name: acme\nsurprise: 1\n", "surprise"),
+    ],
+)
+def test_bad_org_config_is_one_line_and_creates_nothing(
+    workspace: Path, tmp_path: Path, org_text: str, message: str, docker_client
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text(org_text)
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.yaml").write_text(f"org: {org}\n")
+    result = scc("run", str(workspace), "--network", "open", "--", "true")
+    assert result.code != 0
+    assert result.err.count("\n") == 1 and message in result.err, result.err
+    assert session_leftovers(docker_client) == []
+    assert not (Path(os.environ["HOME"]) / ".local/state/scc/sessions").exists()

@@ -1,0 +1,391 @@
+"""Full shell text: rewrite what bashlex lacks, parse, walk every node.
+
+Anything that cannot be read for certain blocks with "cannot verify": parse
+errors, every exception bashlex raises, node kinds the walker does not know,
+substitutions the parser dropped, limits.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from scc_guard import network, programs
+from scc_guard.network import FETCHERS
+from scc_guard.rewrite import HEREDOC_WORD, Heredoc, RewriteError, prepare
+from scc_guard.scope import DYN, HOME, Scope
+
+_DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_STRUCTURAL = frozenset(
+    {"list", "pipeline", "compound", "if", "for", "while", "until", "function"}
+)
+_SCRIPT = DYN + "script:"
+
+Node = Any
+"""A bashlex AST node (bashlex ships no type information)."""
+
+
+def judge_parsed(text: str, scope: Scope, stdin: str | None = None) -> None:
+    """Raise Blocked when shell `text` (beyond plain words) may not run."""
+    try:
+        prepared = prepare(text)
+    except RewriteError as exc:
+        scope.unverifiable(f"cannot parse the command ({exc})")
+        return
+    _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count)
+
+
+def split_words(text: str, scope: Scope) -> list[str]:
+    """Split a string into words as the shell would (for env -S, aliases)."""
+    words = programs.plain_words(text)
+    if words is not None:
+        return words
+    try:
+        prepared = prepare(text)
+        trees = _parse(prepared.text)
+    except Exception as exc:
+        scope.unverifiable(f"cannot split {text!r} into words ({exc})")
+        return []
+    if len(trees) != 1 or trees[0].kind != "command":
+        scope.unverifiable(f"{text!r} is not one simple command")
+    walker = _Walker(prepared.heredocs, scope)
+    walker.text = prepared.text
+    return [walker.expand(part, {}) for part in trees[0].parts if part.kind == "word"]
+
+
+def _parse(text: str) -> list[Node]:
+    import bashlex
+
+    return list(bashlex.parse(text))
+
+
+class _Walker:
+    def __init__(self, heredocs: list[Heredoc], scope: Scope) -> None:
+        self.heredocs = heredocs
+        self.scope = scope
+        self.text = ""
+
+    def judge(self, text: str, expected: int) -> None:
+        if not text.strip():
+            return
+        try:
+            trees = _parse(text)
+        except RecursionError:
+            self.scope.unverifiable("the command nests too deeply to parse")
+            return
+        except Exception as exc:  # bashlex raises many kinds; all block
+            self.scope.unverifiable(f"cannot parse the command ({type(exc).__name__})")
+            return
+        found = sum(_count_substitutions(tree) for tree in trees)
+        if found < expected:
+            self.scope.unverifiable("the parser dropped a command substitution")
+        self.text = text
+        for tree in trees:
+            self.node(tree, None)
+
+    # -- structure -----------------------------------------------------------
+
+    def node(self, node: Node, stdin: str | None) -> None:
+        kind = node.kind
+        if kind == "command":
+            self.command(node, stdin)
+        elif kind == "pipeline":
+            self.pipeline(node)
+        elif kind == "compound":
+            self.compound(node)
+        elif kind in _STRUCTURAL:
+            for child in node.parts:
+                self.child(child)
+        elif kind in {"operator", "reservedword", "pipe"}:
+            return
+        else:
+            self.scope.unverifiable(f"unsupported shell construct ({kind})")
+
+    def child(self, child: Node) -> None:
+        if child.kind in {"word", "assignment"}:
+            self.substitutions(child, {})
+        elif child.kind == "redirect":
+            self.redirect(child, {})
+        else:
+            self.node(child, None)
+
+    def compound(self, node: Node) -> None:
+        subshell = (
+            node.list
+            and node.list[0].kind == "reservedword"
+            and (node.list[0].word == "(")
+        )
+        saved = self.scope.cwd
+        for child in node.list:
+            self.child(child)
+        for redirect in getattr(node, "redirects", []) or []:
+            self.redirect(redirect, {})
+        if subshell:
+            self.scope.cwd = saved
+
+    def pipeline(self, node: Node) -> None:
+        previous = None
+        for part in node.parts:
+            if part.kind in {"pipe", "reservedword"}:
+                continue
+            stdin = self.output_of(previous) if previous is not None else None
+            self.node(part, stdin)
+            previous = part
+
+    # -- commands ------------------------------------------------------------
+
+    def command(self, node: Node, stdin: str | None) -> None:
+        subs: dict[int, str] = {}
+        env_nodes, word_nodes = [], []
+        for part in node.parts:
+            if part.kind == "assignment":
+                env_nodes.append(part)
+                self.substitutions(part, subs)
+            elif part.kind == "word":
+                word_nodes.append(part)
+                self.substitutions(part, subs)
+            elif part.kind == "redirect":
+                stdin = self.redirect(part, subs) or stdin
+            else:
+                self.scope.unverifiable(f"unsupported part of a command ({part.kind})")
+        env = [self.expand(part, subs) for part in env_nodes]
+        words = [self.expand(part, subs) for part in word_nodes]
+        self.scope.show(f"command: {' '.join(w.replace(DYN, '$?') for w in words)}")
+        if words and words[0] in {"cd", "pushd"}:
+            self.scope.change_directory(words[1:])
+            return
+        if words and words[0] in _DECLARERS:
+            env += [word for word in words[1:] if programs.is_assignment(word)]
+        programs.judge_words(words, self.scope, stdin, env)
+
+    def redirect(self, node: Node, subs: dict[int, str]) -> str | None:
+        """Judge a redirect's target; return what it feeds to stdin, if known."""
+        target = node.output
+        if not hasattr(target, "kind"):
+            return None  # a file descriptor number (2>&1)
+        self.substitutions(target, subs)
+        word = self.expand(target, subs)
+        if node.type == "<" and word.startswith(HEREDOC_WORD):
+            return self.heredoc_content(word)
+        if word.startswith(("/dev/tcp/", "/dev/udp/")):
+            host = word.split("/")[3] if word.count("/") >= 4 else DYN
+            network.judge_hosts(f"bash {word[:8]}", [host], self.scope)
+        if node.type == "<<<":
+            return word + "\n"
+        return None
+
+    def heredoc_content(self, word: str) -> str:
+        number = int(word[len(HEREDOC_WORD) :].rstrip("_"))
+        heredoc = self.heredocs[number]
+        for sub in heredoc.substitutions:
+            self.nested(sub)
+        if heredoc.quoted or not any(c in heredoc.body for c in "$`\\"):
+            return heredoc.body
+        return DYN + heredoc.body
+
+    def nested(self, text: str) -> None:
+        """Judge shell text lifted out of this one (here-doc substitutions)."""
+        inner = self.scope.deeper()
+        prepared = prepare(text, self.heredocs)
+        walker = _Walker(self.heredocs, inner)
+        walker.judge(prepared.text, prepared.count)
+        self.scope.cwd = self.scope.cwd
+
+    def substitutions(self, node: Node, subs: dict[int, str]) -> None:
+        """Judge command and process substitutions inside a word."""
+        for part in getattr(node, "parts", None) or []:
+            if part.kind in {"commandsubstitution", "processsubstitution"}:
+                saved = self.scope.cwd
+                inner = self.scope.deeper()
+                walker = _Walker(self.heredocs, inner)
+                walker.text = self.text
+                walker.node(part.command, None)
+                self.scope.cwd = saved
+                produced = self.output_of(part.command)
+                if part.kind == "commandsubstitution":
+                    # Its output is split into words at run time: unknown,
+                    # except that downloaded content stays marked as such.
+                    if produced != programs.STDIN_NETWORK:
+                        produced = DYN
+                elif not produced.startswith(DYN):
+                    produced = _SCRIPT + produced
+                subs[part.pos[0]] = produced
+            elif part.kind in {"parameter", "tilde"}:
+                continue
+            else:
+                self.substitutions(part, subs)
+
+    def output_of(self, node: Node) -> str:
+        """What a command writes to stdout, when the guard can know it."""
+        if node.kind == "pipeline":
+            commands = [part for part in node.parts if part.kind == "command"]
+            outputs = [self.output_of(part) for part in commands]
+            if programs.STDIN_NETWORK in outputs:
+                return programs.STDIN_NETWORK
+            return outputs[-1] if len(outputs) == 1 else programs.STDIN_UNKNOWN
+        if node.kind != "command":
+            return programs.STDIN_UNKNOWN
+        words = [self.expand(p, {}) for p in node.parts if p.kind == "word"]
+        program = posixpath.basename(words[0]) if words else ""
+        if program in FETCHERS:
+            return programs.STDIN_NETWORK
+        if program == "echo":
+            return _echo(words[1:])
+        if program == "printf":
+            return _printf(words[1:])
+        if program == "cat" and len(words) == 1:
+            for part in node.parts:
+                if part.kind == "redirect" and hasattr(part.output, "kind"):
+                    target = self.expand(part.output, {})
+                    if target.startswith(HEREDOC_WORD):
+                        return self.heredoc_content(target)
+                    if part.type == "<<<":
+                        return target + "\n"
+        return programs.STDIN_UNKNOWN
+
+    # -- words ---------------------------------------------------------------
+
+    def expand(self, node: Node, subs: dict[int, str]) -> str:
+        start, end = node.pos
+        return expand_word(self.text, start, end, subs, self.scope)
+
+
+def expand_word(
+    text: str, start: int, end: int, subs: dict[int, str], scope: Scope
+) -> str:
+    """Quote removal and expansion; run-time parts become DYN (or what they are)."""
+    out: list[str] = []
+    index = start
+    quoted = False
+    while index < end:
+        char = text[index]
+        if char == "'" and not quoted:
+            close = text.index("'", index + 1)
+            out.append(text[index + 1 : close])
+            index = close + 1
+        elif char == '"':
+            quoted = not quoted
+            index += 1
+        elif char == "\\":
+            following = text[index + 1 : index + 2]
+            if not quoted or following in {"$", "`", '"', "\\"}:
+                out.append(following if following != "\n" else "")
+            else:
+                out.append("\\" + following)
+            index += 2
+        elif char == "$" and index + 1 < end:
+            index = _expand_dollar(text, index, end, subs, scope, out)
+        elif char in "<>" and text[index + 1 : index + 2] == "(" and not quoted:
+            out.append(subs.get(index, DYN))
+            index = _match(text, index + 1, "(", ")") + 1
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
+
+
+def _expand_dollar(
+    text: str, index: int, end: int, subs: dict[int, str], scope: Scope, out: list[str]
+) -> int:
+    following = text[index + 1]
+    if following == "(":
+        out.append(subs.get(index, DYN))
+        return _match(text, index + 1, "(", ")") + 1
+    if following == "{":
+        close = _match(text, index + 1, "{", "}")
+        name = text[index + 2 : close]
+        out.append(_variable(name, scope))
+        return close + 1
+    if following.isalpha() or following == "_":
+        stop = index + 1
+        while stop < end and (text[stop].isalnum() or text[stop] == "_"):
+            stop += 1
+        out.append(_variable(text[index + 1 : stop], scope))
+        return stop
+    if following in "0123456789@*#?$!-":
+        out.append(DYN)
+        return index + 2
+    out.append("$")
+    return index + 1
+
+
+def _variable(name: str, scope: Scope) -> str:
+    if name == "HOME":
+        return HOME
+    if name == "PWD" and scope.cwd is not None:
+        return scope.cwd
+    return DYN
+
+
+def _match(text: str, index: int, opener: str, closer: str) -> int:
+    depth = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "'" and opener == "(":
+            index = text.index("'", index + 1) + 1
+            continue
+        if char == opener:
+            depth += 1
+        elif char == closer:
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise ValueError(f"unbalanced {opener}")
+
+
+def _echo(args: list[str]) -> str:
+    escapes = False
+    while args and args[0] in {"-n", "-e", "-E", "-ne", "-en"}:
+        escapes = escapes or "e" in args[0]
+        args = args[1:]
+    text = " ".join(args) + "\n"
+    return _decode(text) if escapes else text
+
+
+def _printf(args: list[str]) -> str:
+    """printf's output for plain %s-style formats (reused while values remain)."""
+    if not args:
+        return ""
+    form, values, index, pieces = args[0], args[1:], 0, []
+    while True:
+        text, used = form, 0
+        while "%" in text:
+            head, _, rest = text.partition("%")
+            pieces.append(head)
+            if rest[:1] == "%":
+                pieces.append("%")
+            else:
+                pieces.append(values[index] if index < len(values) else "")
+                index, used = index + 1, used + 1
+            text = rest[1:]
+        pieces.append(text)
+        if index >= len(values) or used == 0:
+            break
+    return _decode("".join(pieces))
+
+
+def _decode(text: str) -> str:
+    return (
+        text.replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\r", "\r")
+        .replace("\\\\", "\\")
+    )
+
+
+def _count_substitutions(node: Node) -> int:
+    count = 1 if node.kind in {"commandsubstitution", "processsubstitution"} else 0
+    for name in ("parts", "list"):
+        for child in getattr(node, name, None) or []:
+            count += _count_substitutions(child)
+    for name in ("command", "output", "heredoc"):
+        child = getattr(node, name, None)
+        if hasattr(child, "kind"):
+            count += _count_substitutions(child)
+    for child in getattr(node, "redirects", None) or []:
+        count += _count_substitutions(child)
+    return count
