@@ -42,7 +42,6 @@ from session import (
     is_blocked,
     latest_audit,
     mentions,
-    provider_image,
     what,
 )
 from workspace import Workspace, create_workspace, owner_for_sessions
@@ -122,7 +121,7 @@ def remove_demo_volumes(client) -> None:  # type: ignore[no-untyped-def]
 def run_claude(workspace: Workspace, env: dict[str, str]) -> int:
     hosts = (model_container.MODEL_HOST, model_container.ALLOWED_HOST)
     args = [str(SCC), "run", str(workspace.path), "--provider", "claude"]
-    args += ["--network", "web-egress-enforced", "--image", provider_image("claude")]
+    args += ["--network", "web-egress-enforced"]
     for host in hosts:
         args += ["--allow-host", host]
     args += ["--", *agent_command("claude", "tour")]

@@ -119,7 +119,6 @@ def run_scenario(
         args += ["--allow-host", host]
     if ca_cert is not None:
         args += ["--ca-cert", str(ca_cert)]
-    args += ["--image", provider_image(provider)]
     args += ["--", *agent_command(provider, scenario, own_host=locked)]
     env = {**CREDENTIALS[provider], "SCC_EGRESS_NETWORK": egress_network, **(env or {})}
     started = time.time()
@@ -147,18 +146,6 @@ def switch_guard_off(scratch: Path) -> None:
     org.write_text(GUARD_OFF_ORG)
     done = scc("setup", "--org", str(org), "--non-interactive", "--no-credentials")
     assert done.returncode == 0, done.stderr
-
-
-def provider_image(provider: str) -> str:
-    """The provider's image, named explicitly.
-
-    Shortcoming: on main `scc run` without --image fails (the merged settings
-    leave the image unset and the sandbox does not fill in the provider's
-    default); named here until that is fixed, so the scenarios test the rest.
-    """
-    from scc import __version__
-
-    return f"scc-{provider}:{__version__}"
 
 
 def latest_audit(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
