@@ -98,8 +98,8 @@ def main() -> int:
         say()
         tell(exchanges(records, "tour"), audit, workspace)
         show_audit(audit)
-        summarise(workspace, remote_before, exit_code)
-    return 0 if exit_code == 0 else 1
+        held = summarise(workspace, remote_before, exit_code)
+    return 0 if exit_code == 0 and held else 1
 
 
 def scc_environment(scratch: Path, egress_network: str) -> dict[str, str]:
@@ -185,7 +185,8 @@ def show_audit(audit: list[dict]) -> None:
     say()
 
 
-def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> None:
+def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> bool:
+    """Print what the repository shows; whether everything held."""
     say("The repository afterwards", bold=True)
     owner = owner_for_sessions()
     whose = "you" if owner == os.getuid() else f"the workspace's owner (uid {owner})"
@@ -199,6 +200,7 @@ def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> None:
         say(f"   {'ok ' if held else 'NO '} {text}", fg="green" if held else "red")
     if exit_code != 0:
         say(f"   scc run exited {exit_code}", fg="red")
+    return all(held for _, held in checks)
 
 
 def owned_by(path: Path, uid: int) -> bool:
