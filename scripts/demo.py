@@ -42,7 +42,7 @@ from session import (
     is_blocked,
     latest_audit,
     mentions,
-    provider_image,
+    what,
 )
 from workspace import Workspace, create_workspace, owner_for_sessions
 
@@ -98,8 +98,8 @@ def main() -> int:
         say()
         tell(exchanges(records, "tour"), audit, workspace)
         show_audit(audit)
-        summarise(workspace, remote_before, exit_code)
-    return 0 if exit_code == 0 else 1
+        held = summarise(workspace, remote_before, exit_code)
+    return 0 if exit_code == 0 and held else 1
 
 
 def scc_environment(scratch: Path, egress_network: str) -> dict[str, str]:
@@ -121,7 +121,7 @@ def remove_demo_volumes(client) -> None:  # type: ignore[no-untyped-def]
 def run_claude(workspace: Workspace, env: dict[str, str]) -> int:
     hosts = (model_container.MODEL_HOST, model_container.ALLOWED_HOST)
     args = [str(SCC), "run", str(workspace.path), "--provider", "claude"]
-    args += ["--network", "web-egress-enforced", "--image", provider_image("claude")]
+    args += ["--network", "web-egress-enforced"]
     for host in hosts:
         args += ["--allow-host", host]
     args += ["--", *agent_command("claude", "tour")]
@@ -160,7 +160,7 @@ def what_scc_did(exchange: Exchange, audit: list[dict]) -> tuple[str, str]:
         if is_blocked(event) and reason and reason in result:
             rule = event["record"].get("rule")
             return f"blocked by the guard [{rule}]: {reason}", "red"
-    if "HTTP 403" in result:
+    if "HTTP 403" in result or "HTTP Error 403" in result:
         return "refused by the proxy: 403, host not on the allowlist", "red"
     if any(is_blocked(e) and mentions(e, exchange.action) for e in audit):
         return f"blocked: {first_line(result)}", "red"
@@ -169,15 +169,24 @@ def what_scc_did(exchange: Exchange, audit: list[dict]) -> tuple[str, str]:
 
 def show_audit(audit: list[dict]) -> None:
     say("What `scc audit` recorded, guard and proxy in one timeline", bold=True)
-    if not audit:
-        say("   (no audit events)", fg="yellow")
+    model_calls = housekeeping = 0
     for event in audit:
-        colour = "red" if is_blocked(event) or " 403 " in event["summary"] else None
-        say(f"   {event['time']}  {event['source']:5}  {event['summary']}", fg=colour)
+        record = event["record"]
+        if record.get("host") == model_container.MODEL_HOST:
+            model_calls += 1
+        elif (record.get("argv") or [None, None])[1:2] == ["-c"]:
+            housekeeping += 1  # Claude Code's own `git -c ...` status queries
+        elif event["source"] == "guard" or record.get("host") not in (None, "-"):
+            blocked = is_blocked(event) or str(record.get("status")) == "403"
+            line = textwrap.shorten(f"{event['time']}  {what(event)}", 100)
+            say(f"   {event['source']:5}  {line}", fg="red" if blocked else None)
+    say(f"   (and {model_calls} model API calls through the proxy, {housekeeping}")
+    say("    decisions on Claude Code's own background git queries: `scc audit`)")
     say()
 
 
-def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> None:
+def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> bool:
+    """Print what the repository shows; whether everything held."""
     say("The repository afterwards", bold=True)
     owner = owner_for_sessions()
     whose = "you" if owner == os.getuid() else f"the workspace's owner (uid {owner})"
@@ -191,6 +200,7 @@ def summarise(workspace: Workspace, remote_before: str, exit_code: int) -> None:
         say(f"   {'ok ' if held else 'NO '} {text}", fg="green" if held else "red")
     if exit_code != 0:
         say(f"   scc run exited {exit_code}", fg="red")
+    return all(held for _, held in checks)
 
 
 def owned_by(path: Path, uid: int) -> bool:

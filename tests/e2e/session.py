@@ -18,10 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from agents import CREDENTIALS, agent_command
-from scripted_model.container import ALLOWED_HOST, MODEL_HOST, ModelContainer
+from scripted_model.container import (
+    ALLOWED_HOST,
+    DENIED_HOST,
+    MODEL_HOST,
+    ModelContainer,
+)
 from scripted_model.transcript import Exchange, exchanges, final_answer
 
 SCC = Path(sys.executable).with_name("scc")
+# To see the scenarios fail for the right reason, switch a protection off:
+#   SCC_E2E_SWITCH_OFF=guard  an org config turns the guard's rules off
+#   SCC_E2E_SWITCH_OFF=proxy  the proxy is told to allow the denied test host
+SWITCH_OFF = os.environ.get("SCC_E2E_SWITCH_OFF", "")
+GUARD_OFF_ORG = """\
+name: guard switched off for a test
+defaults:
+  rules: {git-force-push: false, git-reset-hard: false, network-egress: false}
+"""
 ENFORCED = "web-egress-enforced"
 LOCKED = "locked-down-web"
 TIMEOUT = 300
@@ -57,7 +71,8 @@ class Outcome:
             f"  {e.tool}: {e.action!r} -> {e.result[:300]!r}" for e in self.exchanges
         ]
         lines += [
-            f"  audit: {event['source']} {event['summary']}" for event in self.audit
+            f"  audit: {event['time']} {event['source']} {what(event)[:160]}"
+            for event in self.audit
         ]
         lines += ["stdout:", self.stdout[-2000:], "stderr:", self.stderr[-2000:]]
         return "\n".join(lines)
@@ -95,12 +110,15 @@ def run_scenario(
     locked = mode == LOCKED
     if allow_hosts is None:
         allow_hosts = () if locked else (MODEL_HOST, ALLOWED_HOST)
+    if SWITCH_OFF == "proxy" and not locked:
+        allow_hosts = (*allow_hosts, DENIED_HOST)
+    if SWITCH_OFF == "guard":
+        switch_guard_off(workspace.parent)
     args = ["run", str(workspace), "--provider", provider, "--network", mode]
     for host in allow_hosts:
         args += ["--allow-host", host]
     if ca_cert is not None:
         args += ["--ca-cert", str(ca_cert)]
-    args += ["--image", provider_image(provider)]
     args += ["--", *agent_command(provider, scenario, own_host=locked)]
     env = {**CREDENTIALS[provider], "SCC_EGRESS_NETWORK": egress_network, **(env or {})}
     started = time.time()
@@ -122,16 +140,12 @@ def run_scenario(
     )
 
 
-def provider_image(provider: str) -> str:
-    """The provider's image, named explicitly.
-
-    Shortcoming: on main `scc run` without --image fails (the merged settings
-    leave the image unset and the sandbox does not fill in the provider's
-    default); named here until that is fixed, so the scenarios test the rest.
-    """
-    from scc import __version__
-
-    return f"scc-{provider}:{__version__}"
+def switch_guard_off(scratch: Path) -> None:
+    """Connect an org config that turns the scenarios' guard rules off."""
+    org = scratch / "guard-off-org.yaml"
+    org.write_text(GUARD_OFF_ORG)
+    done = scc("setup", "--org", str(org), "--non-interactive", "--no-credentials")
+    assert done.returncode == 0, done.stderr
 
 
 def latest_audit(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -158,5 +172,18 @@ def is_blocked(event: dict[str, Any]) -> bool:
     return record.get("allowed") is False
 
 
+def what(event: dict[str, Any]) -> str:
+    """The decision and its subject: the command, or the request's host."""
+    record = event["record"]
+    if event["source"] == "proxy":
+        return event["summary"]
+    subject = record.get("command") or " ".join(record.get("argv") or [])
+    entry, rule = record.get("entry", ""), record.get("rule")
+    return f"{record.get('verdict', '?')} ({entry}) {subject}" + (
+        f" [{rule}]" if rule else ""
+    )
+
+
 def mentions(event: dict[str, Any], text: str) -> bool:
-    return text in json.dumps(event["record"])
+    """Whether the event's command (or its argv, joined) or host contains `text`."""
+    return text in what(event)

@@ -70,6 +70,20 @@ def blocked_guard_events(outcome, command):  # type: ignore[no-untyped-def]
     ]
 
 
+def rule_events(outcome, rule):  # type: ignore[no-untyped-def]
+    """The guard's blocks under `rule`, in time order."""
+    return [
+        event
+        for event in guard_events(outcome.audit)
+        if is_blocked(event) and event["record"].get("rule") == rule
+    ]
+
+
+def entry_of(event) -> str:  # type: ignore[no-untyped-def]
+    """Which way the guard was asked: `hook:<agent>` or `shim:<tool>`."""
+    return str(event["record"].get("entry", ""))
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_agent_edits_a_file_and_commits(workspace, test_hosts, provider):
     before = workspace.log()
@@ -90,7 +104,7 @@ def test_agent_edits_a_file_and_commits(workspace, test_hosts, provider):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_force_push_is_blocked_from_the_agent_and_from_a_script(
+def test_force_push_is_blocked_by_the_hook_and_in_a_script_by_the_shim(
     workspace, test_hosts, provider
 ):
     remote_before = workspace.remote_head()
@@ -100,15 +114,16 @@ def test_force_push_is_blocked_from_the_agent_and_from_a_script(
     assert outcome.exit_code == 0, outcome.describe()
     assert not outcome.failed_checks(), outcome.describe()
     assert workspace.remote_head() == remote_before
-    blocks = blocked_guard_events(outcome, "push")
-    # Once for the agent's own command, once for the push inside push.sh.
-    assert len(blocks) >= 2, outcome.describe()
-    direct = outcome.result_of("git push --force origin main")
-    scripted = outcome.result_of("sh push.sh")
-    for result in (direct, scripted):
-        assert any(e["record"].get("reason", "\0") in result for e in blocks), (
-            outcome.describe()
-        )
+    blocks = rule_events(outcome, "git-force-push")
+    hook = [e for e in blocks if entry_of(e).startswith("hook:")]
+    shim = [e for e in blocks if entry_of(e) == "shim:git"]
+    # The agent's own command never ran: its hook stopped it. The script ran,
+    # and the shim stopped the push inside it.
+    assert hook, outcome.describe()
+    assert shim, outcome.describe()
+    reason = blocks[0]["record"]["reason"]
+    assert reason in outcome.result_of("git push --force origin main")
+    assert reason in outcome.result_of("sh push.sh")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -120,10 +135,9 @@ def test_hard_reset_is_blocked_and_the_changes_survive(workspace, test_hosts, pr
     readme = (workspace.path / "README.md").read_text()
     assert readme.endswith("An uncommitted line.\n")
     assert workspace.status() == "M README.md"
-    blocks = blocked_guard_events(outcome, "reset")
+    blocks = rule_events(outcome, "git-reset-hard")
     assert blocks, outcome.describe()
-    result = outcome.result_of("git reset --hard")
-    assert any(e["record"].get("reason", "\0") in result for e in blocks)
+    assert blocks[0]["record"]["reason"] in outcome.result_of("git reset --hard")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -134,25 +148,34 @@ def test_denied_host_is_refused_and_allowed_host_answers(
 
     assert outcome.exit_code == 0, outcome.describe()
     assert not outcome.failed_checks(), outcome.describe()
-    denied = outcome.result_of(model_container.DENIED_HOST)
-    guard_blocked = blocked_guard_events(outcome, model_container.DENIED_HOST)
-    proxy_denied = [
+    denied = model_container.DENIED_HOST
+    # curl: the guard may refuse it before the proxy sees it.
+    by_curl = outcome.result_of(f"http://{denied}")
+    guard_blocked = blocked_guard_events(outcome, denied)
+    if "scc-guard" in by_curl:
+        assert guard_blocked, (
+            f"guard block missing from the audit\n{outcome.describe()}"
+        )
+        assert guard_blocked[0]["record"]["reason"] in by_curl
+    else:
+        assert "HTTP 403" in by_curl, outcome.describe()
+    # Python's urllib is not a guarded tool: the proxy refuses it, and says so.
+    assert "HTTP Error 403" in outcome.result_of("urllib"), outcome.describe()
+    assert [
+        e for e in proxy_events(outcome.audit) if proxy_status(e, denied) == "403"
+    ], outcome.describe()
+    assert HELLO in outcome.result_of(f"http://{model_container.ALLOWED_HOST}")
+    assert [
         e
         for e in proxy_events(outcome.audit)
-        if str(e["record"].get("status")) == "403"
-        and mentions(e, model_container.DENIED_HOST)
-    ]
-    if guard_blocked:
-        assert guard_blocked[0]["record"].get("reason", "\0") in denied
-    else:
-        assert "HTTP 403" in denied, outcome.describe()
-        assert proxy_denied, outcome.describe()
-    assert HELLO in outcome.result_of(model_container.ALLOWED_HOST)
-    assert any(
-        mentions(e, model_container.ALLOWED_HOST)
-        and str(e["record"].get("status")) == "200"
-        for e in proxy_events(outcome.audit)
-    ), outcome.describe()
+        if proxy_status(e, model_container.ALLOWED_HOST) == "200"
+    ], outcome.describe()
+
+
+def proxy_status(event, host: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The status the proxy gave a request for `host`, or None for other hosts."""
+    record = event["record"]
+    return str(record.get("status")) if record.get("host") == host else None
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -185,8 +208,8 @@ def test_audit_shows_one_session_in_order(workspace, test_hosts, provider):
 
     steps = [
         first(lambda e: e["source"] == "guard" and mentions(e, "git commit")),
-        first(lambda e: is_blocked(e) and mentions(e, "push")),
-        first(lambda e: is_blocked(e) and mentions(e, "reset")),
+        first(lambda e: e["record"].get("rule") == "git-force-push"),
+        first(lambda e: e["record"].get("rule") == "git-reset-hard"),
         first(lambda e: mentions(e, model_container.DENIED_HOST)),
         first(
             lambda e: (
