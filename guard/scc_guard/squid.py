@@ -165,9 +165,13 @@ def _logging(log_path: str) -> str:
         '"bytes":"%<st"',
         '"decision":"%Ss"',
     )
+    # Only transactions with a request: a connection closed before sending
+    # one (a readiness probe such as the sandbox's wait for the port) would
+    # otherwise log a record of dashes and status 0.
     return (
         f"logformat scc_json {{{','.join(fields)}}}\n"
-        f"access_log stdio:{log_path} logformat=scc_json\n"
+        "acl scc_has_request has request\n"
+        f"access_log stdio:{log_path} logformat=scc_json scc_has_request\n"
         "cache_log stdio:/dev/stderr\n"
         "cache_store_log none\n"
         "logfile_rotate 0\n"

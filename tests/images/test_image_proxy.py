@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -172,6 +173,22 @@ def test_the_proxy_refuses_with_403_and_logs_json(
         "status",
         "bytes",
     }
+
+
+def test_a_connection_without_a_request_leaves_no_record(proxy) -> None:  # type: ignore[no-untyped-def]
+    """A readiness probe (connect, then close) is not a client request."""
+    _, address, log = proxy
+    socket.create_connection((address, 3128), timeout=5).close()
+    time.sleep(0.5)
+    assert ask(address, "GET", "http://denied.test/") == 403
+    deadline = time.monotonic() + 10
+    while not (log.exists() and "denied.test" in log.read_text()):
+        assert time.monotonic() < deadline, "no access log line"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    seen = [(r["method"], r["host"], r["status"]) for r in records]
+    assert seen == [("GET", "denied.test", "403")]
 
 
 def test_the_proxy_runs_unprivileged(proxy) -> None:  # type: ignore[no-untyped-def]

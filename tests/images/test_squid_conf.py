@@ -239,7 +239,7 @@ def test_allowlist_is_normalised_and_deduplicated() -> None:
         ({"dns_nameservers": ["1.1.1.1", "::1"]}, "dns_nameservers 1.1.1.1 ::1"),
         (
             {"log_path": "/tmp/p.jsonl"},
-            "access_log stdio:/tmp/p.jsonl logformat=scc_json",
+            "access_log stdio:/tmp/p.jsonl logformat=scc_json scc_has_request",
         ),
     ],
 )
@@ -269,3 +269,13 @@ def test_access_log_is_json_lines_with_the_audit_fields() -> None:
     for field in ("time", "client", "method", "host", "port", "status", "bytes"):
         assert f'"{field}":' in logformat
     assert "access_log stdio:/var/log/scc/proxy.jsonl logformat=scc_json" in conf
+
+
+def test_only_transactions_with_a_request_are_logged() -> None:
+    lines = render_squid_conf(ENFORCED).splitlines()
+    acl = lines.index("acl scc_has_request has request")
+    access_log = next(
+        i for i, line in enumerate(lines) if line.startswith("access_log")
+    )
+    assert acl < access_log
+    assert lines[access_log].split()[-1] == "scc_has_request"
