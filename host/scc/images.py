@@ -404,7 +404,18 @@ def _smoke_proxy(client: Any, recipe: ImageRecipe) -> tuple[bool, list[str]]:
     lines.append(
         f"{'ok  ' if unprivileged else 'FAIL'} runs unprivileged (uid {uid.strip()})"
     )
-    return status == 0 and unprivileged, lines
+    apt_status, apt = _run_once(
+        client,
+        recipe.tag,
+        entrypoint=["apt-get", "-o", "Debug::NoLocking=1", "check"],
+        network_disabled=True,
+    )
+    consistent = apt_status == 0
+    lines.append(
+        f"{'ok  ' if consistent else 'FAIL'} the package database is consistent"
+        f" (apt-get check){'' if consistent else ': ' + apt.strip()[-300:]}"
+    )
+    return status == 0 and unprivileged and consistent, lines
 
 
 @image.command("verify")

@@ -22,6 +22,19 @@ check "runs as the agent user" test "$(id -un)" = agent
 check "$agent --version" "$agent" --version
 check "scc-guard --version" scc-guard --version
 check "git resolves to the shim" test "$(command -v git)" = /usr/lib/scc/shims/git
+# Login shells run /etc/profile, which resets PATH; Codex runs every command
+# with `bash -lc`. Each way must still reach the shims.
+resolve='for tool in git curl wget; do command -v "$tool"; done'
+shims_first() {  # shims_first SHELL ARGS...: the shell prints what it resolves
+    test "$(printf '%s\n' "$resolve" | "$@" | tr '\n' ' ')" = \
+        "/usr/lib/scc/shims/git /usr/lib/scc/shims/curl /usr/lib/scc/shims/wget "
+}
+check "bash -lc resolves git, curl, wget to the shims" \
+    shims_first bash -lc "$resolve"
+check "sh -lc resolves git, curl, wget to the shims" shims_first sh -lc "$resolve"
+check "bash -l resolves git, curl, wget to the shims" shims_first bash -l
+check "the package database is consistent (apt-get check)" \
+    apt-get -o Debug::NoLocking=1 check
 
 protected="/etc/scc /etc/scc/policy.json /usr/lib/scc /usr/lib/scc/shims
 /usr/lib/scc/shims/git /usr/lib/scc/python /usr/lib/scc/python/scc_guard
@@ -54,6 +67,16 @@ echo two >file
 check "git commit through the shim" git commit -qam two
 refuse "git push --force is blocked" git push --force origin main
 check "the remote is unchanged" test \
+    "$(/usr/bin/git --git-dir="$work/remote.git" rev-parse main)" = "$before"
+# A script the agent runs from a login shell, as Codex runs commands.
+blocked_by_policy() {  # the guard's shim refuses with its own status, 3
+    "$@"
+    [ $? -eq 3 ]
+}
+printf 'git push --force origin main\n' >push.sh
+check "a force push from a script run by bash -lc is blocked" \
+    blocked_by_policy bash -lc "cd '$work/repo' && sh push.sh"
+check "the remote is unchanged after the script" test \
     "$(/usr/bin/git --git-dir="$work/remote.git" rev-parse main)" = "$before"
 
 # The hook each agent's managed configuration registers, fed the agent's

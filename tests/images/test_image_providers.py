@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import scc
 from scc.images import RECIPES, object_labels
+from scc_guard.policy import POLICY_PATH, Policy
 
 pytestmark = [pytest.mark.docker, pytest.mark.images]
 
@@ -23,10 +25,16 @@ COMMON_CHECKS = [
     "runs as the agent user",
     "scc-guard --version",
     "git resolves to the shim",
+    "bash -lc resolves git, curl, wget to the shims",
+    "sh -lc resolves git, curl, wget to the shims",
+    "bash -l resolves git, curl, wget to the shims",
+    "the package database is consistent (apt-get check)",
     "git status through the shim",
     "git commit through the shim",
     "git push --force is blocked",
     "the remote is unchanged",
+    "a force push from a script run by bash -lc is blocked",
+    "the remote is unchanged after the script",
     *(f"agent cannot write {path}" for path in PROTECTED),
     "the managed hook lets git status through",
     "the managed hook blocks a canary",
@@ -63,6 +71,79 @@ def test_smoke_check_passes(smoke, kind: str, check: str) -> None:  # type: igno
     line = smoke(kind).get(check)
     assert line is not None, f"check {check!r} did not run: {smoke(kind)}"
     assert line.startswith("ok "), line
+
+
+SHIMS = "/usr/lib/scc/shims/git /usr/lib/scc/shims/curl /usr/lib/scc/shims/wget"
+RESOLVE = 'for tool in git curl wget; do command -v "$tool"; done'
+LOGIN_SHELLS = [
+    ["bash", "-lc", RESOLVE],
+    ["sh", "-lc", RESOLVE],
+    ["sh", "-c", f"echo '{RESOLVE}' | bash -l"],
+    ["env", "-i", "bash", "-lc", RESOLVE],
+]
+
+
+@pytest.mark.parametrize("user", ["agent", "root"])
+@pytest.mark.parametrize(
+    "command", LOGIN_SHELLS, ids=["bash -lc", "sh -lc", "bash -l", "env -i bash -lc"]
+)
+@pytest.mark.parametrize("kind", ["claude", "codex"])
+def test_login_shells_keep_the_shims_first(
+    docker_client, built, kind: str, command: list[str], user: str
+) -> None:  # type: ignore[no-untyped-def]
+    """/etc/profile resets PATH (for root and others alike); shims stay first."""
+    status, output = run(docker_client, built(kind).tag, command, user=user)
+    assert status == 0, output
+    assert " ".join(output.split()) == SHIMS
+
+
+SCRIPTED_PUSH = """
+set -e
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@scc.invalid
+export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@scc.invalid
+cd "$(mktemp -d)"
+/usr/bin/git init -q --bare remote.git
+/usr/bin/git init -q -b main repo && cd repo
+echo one >file && /usr/bin/git add file && /usr/bin/git commit -qm one
+/usr/bin/git push -q ../remote.git main
+before=$(/usr/bin/git --git-dir=../remote.git rev-parse main)
+/usr/bin/git commit -q --amend -m rewritten
+printf 'git push --force ../remote.git main\\n' >push.sh
+status=0
+bash -lc 'sh push.sh' || status=$?
+echo "status $status"
+test "$(/usr/bin/git --git-dir=../remote.git rev-parse main)" = "$before" \\
+    && echo "remote unchanged"
+"""
+
+
+@pytest.mark.parametrize("kind", ["claude", "codex"])
+def test_a_force_push_from_a_script_run_by_a_login_shell_is_blocked(
+    docker_client, built, tmp_path: Path, kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    """As Codex runs it: `bash -lc 'sh push.sh'`, the script force-pushing."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(Policy(session="test").model_dump_json())
+    policy.chmod(0o644)
+    status, output = run(
+        docker_client,
+        built(kind).tag,
+        ["sh", "-c", SCRIPTED_PUSH],
+        volumes={str(policy): {"bind": POLICY_PATH, "mode": "ro"}},
+    )
+    assert status == 0, output
+    assert "status 3" in output, output
+    assert "remote unchanged" in output, output
+
+
+@pytest.mark.parametrize("kind", ["claude", "codex", "proxy"])
+def test_the_package_database_is_consistent(docker_client, built, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """Nothing removed behind dpkg's back, so derived images can apt-get install."""
+    tag = built(kind).tag
+    status, output = run(
+        docker_client, tag, ["check"], user="root", entrypoint=["apt-get"]
+    )
+    assert status == 0, output
 
 
 @pytest.mark.parametrize("kind", ["claude", "codex"])
@@ -140,13 +221,7 @@ def test_agent_state_lives_on_the_state_path_and_never_updates(
     ("kind", "binaries"),
     [
         ("claude", ["/usr/local/bin/claude"]),
-        (
-            "codex",
-            [
-                "/usr/local/lib/codex/bin/codex",
-                "/usr/local/lib/codex/bin/codex-code-mode-host",
-            ],
-        ),
+        ("codex", ["/usr/local/lib/codex/bin/codex"]),
     ],
 )
 def test_the_only_large_files_are_this_platforms_agent(
@@ -169,6 +244,23 @@ def test_the_only_large_files_are_this_platforms_agent(
         ["sh", "-c", f"file -b {binaries[0]} || od -An -c -N4 {binaries[0]}"],
     )
     assert "E   L   F" in output or "ELF" in output
+
+
+def test_codex_ships_no_code_mode_host_and_pins_code_mode_off(
+    docker_client, built
+) -> None:  # type: ignore[no-untyped-def]
+    """Code mode's nested commands need not pass the hook: no host, and pinned off."""
+    script = (
+        "test ! -e /usr/local/lib/codex/bin/codex-code-mode-host && "
+        "python3 -c 'import tomllib; "
+        'r = tomllib.load(open("/etc/codex/requirements.toml", "rb")); '
+        'c = tomllib.load(open("/etc/codex/config.toml", "rb")); '
+        'print(r["features"], c["features"])\''
+    )
+    status, output = run(docker_client, built("codex").tag, ["sh", "-c", script])
+    assert status == 0, output
+    off = "{'code_mode': False, 'code_mode_only': False}"
+    assert output.split("\n")[0] == f"{off} {off}"
 
 
 def test_provider_recipes_pin_agent_versions() -> None:

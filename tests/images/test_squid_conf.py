@@ -279,3 +279,8 @@ def test_only_transactions_with_a_request_are_logged() -> None:
     )
     assert acl < access_log
     assert lines[access_log].split()[-1] == "scc_has_request"
+
+
+def test_error_pages_come_from_the_english_directory_the_image_ships() -> None:
+    conf = render_squid_conf(ENFORCED).splitlines()
+    assert "error_directory /usr/share/squid/errors/en" in conf
