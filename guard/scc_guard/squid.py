@@ -143,6 +143,8 @@ def _service(port: int, hostname: str, nameservers: list[str]) -> str:
         "# No ICMP pinger, no lingering on stop.",
         "pinger_enable off",
         "shutdown_lifetime 1 seconds",
+        "# Error pages in English only: the proxy image ships no other language.",
+        "error_directory /usr/share/squid/errors/en",
     ]
     if nameservers:
         for server in nameservers:
