@@ -95,6 +95,8 @@ def judge_words(
     name = words[0]
     if DYN in name:
         scope.unverifiable("the program name is computed at run time")
+    if name != "[" and any(char in name for char in "*?["):
+        scope.unverifiable("the program name is a file name pattern")
     program = posixpath.basename(name) if "/" in name else name
     scope.show(f"program {program}: {' '.join(_printable(words[1:]))}")
     handler = _HANDLERS.get(program)

@@ -275,6 +275,9 @@ def expand_word(
             index += 2
         elif char == "$" and index + 1 < end:
             index = _expand_dollar(text, index, end, subs, scope, out)
+        elif char == "{" and not quoted and _is_brace_expansion(text, index, end):
+            out.append(DYN)  # {a,b} and {1..9} become several words
+            index = text.index("}", index) + 1
         elif char in "<>" and text[index + 1 : index + 2] == "(" and not quoted:
             out.append(subs.get(index, DYN))
             index = _match(text, index + 1, "(", ")") + 1
@@ -282,6 +285,12 @@ def expand_word(
             out.append(char)
             index += 1
     return "".join(out)
+
+
+def _is_brace_expansion(text: str, index: int, end: int) -> bool:
+    close = text.find("}", index, end)
+    inner = text[index + 1 : close] if close > index else ""
+    return "," in inner or ".." in inner
 
 
 def _expand_dollar(

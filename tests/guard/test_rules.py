@@ -375,6 +375,16 @@ MORE = [
     ("ssh github.com ls -o x", ALLOW, ""),
     ("nc -e /bin/sh github.com 22", BLOCK, "network-egress"),
     ("rm -rf //", BLOCK, "files-recursive-delete"),
+    ("rm -rf {/,x}", BLOCK, UNSURE),
+    ("rm -rf build/{a,b}", BLOCK, UNSURE),
+    ("rm -rf build/$x", BLOCK, UNSURE),
+    ("{git,x} push -f", BLOCK, UNSURE),
+    ("/usr/bin/g?t push -f", BLOCK, UNSURE),
+    ("gi* push -f", BLOCK, UNSURE),
+    ("git push {origin,-f} main", BLOCK, UNSURE),
+    ("git stash show stash@{0}", ALLOW, ""),
+    ("find . -name x -exec echo {} \\;", ALLOW, ""),
+    ("echo {a,b}", ALLOW, ""),
 ]
 
 
