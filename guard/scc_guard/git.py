@@ -284,12 +284,39 @@ def judge_git(argv: list[str], scope: Scope) -> None:
     if args[:1] == ["--help"]:
         return
     scope.show(f"git {sub}")
+    alias = _alias_of(sub, configs)
+    if alias is not None:
+        _judge_alias(alias, args, scope)
+        return
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
         known = len(scope.unsure)
         handler(args, scope, configs)
         if len(scope.unsure) > known:
             scope.unverifiable(scope.unsure.pop())
+
+
+def _alias_of(sub: str, configs: list[str]) -> str | None:
+    """The alias `sub` names in `-c` settings (git's own commands win)."""
+    if sub in BUILTINS:
+        return None
+    found = None
+    for setting in configs:
+        key, _, value = setting.partition("=")
+        if key.lower() == f"alias.{sub.lower()}":
+            found = value
+    return found
+
+
+def _judge_alias(value: str, args: list[str], scope: Scope) -> None:
+    """An alias used with arguments: judge what git will really run."""
+    if value.startswith("!"):
+        quoted = " ".join("'" + arg.replace("'", "'\\''") + "'" for arg in args)
+        _judge_shell(f"{value[1:]} {quoted}", scope)
+        return
+    from scc_guard.shell import split_words
+
+    judge_git(["git", *split_words(value, scope), *args], scope.deeper())
 
 
 def judge_config(key: str, value: str, scope: Scope) -> None:

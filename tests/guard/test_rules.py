@@ -385,6 +385,11 @@ MORE = [
     ("git stash show stash@{0}", ALLOW, ""),
     ("find . -name x -exec echo {} \\;", ALLOW, ""),
     ("echo {a,b}", ALLOW, ""),
+    ("git -c alias.p=push p -f", BLOCK, "git-force-push"),
+    ("git -c alias.P=push p --force", BLOCK, "git-force-push"),
+    ("git -c alias.w='!git clean' w -fdx", BLOCK, "git-clean-force"),
+    ("git -c alias.st=status st", ALLOW, ""),
+    ("git -c alias.push=status push -f", BLOCK, "git-force-push"),
 ]
 
 

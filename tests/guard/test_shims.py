@@ -341,12 +341,12 @@ def test_alias_from_the_repository_config_is_judged_at_run_time(
 ) -> None:
     work, remote = repo
     before = _git("rev-parse", "main", cwd=remote)
-    _git("config", "alias.sync", "push --force", cwd=work)
+    _git("config", "alias.sync", "push", cwd=work)
     _git("config", "alias.wipe", "!git clean -fdx", cwd=work)
     (work / "app.py").write_text("print(2)\n")
     _git("commit", "-qam", "rewrite", "--amend", cwd=work)
 
-    pushed = sandbox.run("git", "sync", "origin", "main", cwd=work)
+    pushed = sandbox.run("git", "sync", "-f", "origin", "main", cwd=work)
     wiped = sandbox.run("git", "wipe", cwd=work)
 
     assert pushed.returncode == EXIT_BLOCKED
