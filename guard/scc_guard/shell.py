@@ -145,7 +145,9 @@ class _Walker:
                 word_nodes.append(part)
                 self.substitutions(part, subs)
             elif part.kind == "redirect":
-                stdin = self.redirect(part, subs) or stdin
+                fed = self.redirect(part, subs)
+                if part.type in {"<", "<<<"}:
+                    stdin = fed  # the last input redirect wins
             else:
                 self.scope.unverifiable(f"unsupported part of a command ({part.kind})")
         env = [self.expand(part, subs) for part in env_nodes]
@@ -234,13 +236,17 @@ class _Walker:
         if program == "printf":
             return _printf(words[1:])
         if program == "cat" and len(words) == 1:
+            fed = programs.STDIN_UNKNOWN  # the last input redirect wins
             for part in node.parts:
                 if part.kind == "redirect" and hasattr(part.output, "kind"):
                     target = self.expand(part.output, {})
                     if target.startswith(HEREDOC_WORD):
-                        return self.heredoc_content(target)
-                    if part.type == "<<<":
-                        return target + "\n"
+                        fed = self.heredoc_content(target)
+                    elif part.type == "<<<":
+                        fed = target + "\n"
+                    elif part.type == "<":
+                        fed = programs.STDIN_UNKNOWN
+            return fed
         return programs.STDIN_UNKNOWN
 
     # -- words ---------------------------------------------------------------

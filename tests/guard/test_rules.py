@@ -390,6 +390,13 @@ MORE = [
     ("git -c alias.w='!git clean' w -fdx", BLOCK, "git-clean-force"),
     ("git -c alias.st=status st", ALLOW, ""),
     ("git -c alias.push=status push -f", BLOCK, "git-force-push"),
+    ("cat <<A <<B | bash\na\nA\ngit push -f\nB", BLOCK, "git-force-push"),
+    ("cat <<A <<B | bash\ngit push -f\nA\necho hi\nB", ALLOW, ""),
+    ("bash <<A <<B\ngit push -f\nA\necho hi\nB", ALLOW, ""),
+    ("bash <<A <<B\necho hi\nA\ngit push -f\nB", BLOCK, "git-force-push"),
+    ("cat <<A < file | bash\necho hi\nA", BLOCK, UNSURE),
+    ("bash <<A < script.sh\ngit push -f\nA", ALLOW, ""),
+    ("bash < script.sh <<A\ngit push -f\nA", BLOCK, "git-force-push"),
 ]
 
 
