@@ -443,10 +443,21 @@ def _find(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
             end = index + 1
             while end < len(args) and args[end] not in {";", "+"}:
                 end += 1
-            template = [word.replace("{}", DYN) for word in args[index + 1 : end]]
-            judge_words(template, scope.deeper())
+            template = args[index + 1 : end]
+            for found in _find_matches(template, args, scope):
+                words = [word.replace("{}", found) for word in template]
+                judge_words(words, scope.deeper())
             index = end
         index += 1
+
+
+def _find_matches(template: list[str], args: list[str], scope: Scope) -> list[str]:
+    """What `{}` may stand for: a path under each root when that is safe to know."""
+    if template[:1] and posixpath.basename(template[0]) == "rm":
+        roots = files.find_matches_safe(args, scope)
+        if roots is not None:
+            return [posixpath.join(root, "found") for root in roots]
+    return [DYN]
 
 
 def _parallel(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -610,6 +621,10 @@ def _judge_interpreter(
                     break
             index += 1
             continue
+        cluster = family in {"perl", "ruby"} and arg[1:2].isalpha()
+        if cluster and arg[-1] in "eE" and arg[1:].isalpha():
+            judge_code(_next(args, index), scope)  # perl -ne CODE
+            return
         short = arg[:2]
         if short in codes and len(arg) > 2 and arg[1] != "-":
             judge_code(arg[2:], scope)

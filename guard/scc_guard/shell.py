@@ -92,44 +92,99 @@ class _Walker:
         elif kind == "pipeline":
             self.pipeline(node)
         elif kind == "compound":
-            self.compound(node)
+            self.compound(node, stdin)
+        elif kind == "list":
+            self.list(node, stdin)
+        elif kind == "function":
+            self.function(node)
         elif kind in _STRUCTURAL:
+            # Bodies of if/for/while may run or not: a cd in them may not happen.
+            before = self.scope.state()
             for child in node.parts:
-                self.child(child)
+                self.child(child, stdin)
+            self.scope.may_have_stayed(before)
         elif kind in {"operator", "reservedword", "pipe"}:
             return
         else:
             self.scope.unverifiable(f"unsupported shell construct ({kind})")
 
-    def child(self, child: Node) -> None:
+    def child(self, child: Node, stdin: str | None = None) -> None:
         if child.kind in {"word", "assignment"}:
             self.substitutions(child, {})
         elif child.kind == "redirect":
             self.redirect(child, {})
         else:
-            self.node(child, None)
+            self.node(child, stdin)
 
-    def compound(self, node: Node) -> None:
+    def list(self, node: Node, stdin: str | None) -> None:
+        """`a && b; c || d & e`: a cd only surely holds for what `&&` guards."""
+        parts = node.parts
+        pending: list[tuple[str | None, list[str | None]]] = []
+        for index, part in enumerate(parts):
+            if part.kind == "operator":
+                if part.op != "&&" and pending:
+                    following = parts[index + 1] if index + 1 < len(parts) else None
+                    if not (part.op == "||" and _exits(following, self)):
+                        for state in pending:
+                            self.scope.may_have_stayed(state)
+                    pending = []
+                continue
+            before_op = (
+                parts[index - 1].op
+                if index and parts[index - 1].kind == "operator"
+                else None
+            )
+            after = parts[index + 1] if index + 1 < len(parts) else None
+            after_op = (
+                after.op if after is not None and after.kind == "operator" else None
+            )
+            state = self.scope.state()
+            self.node(part, stdin)
+            if after_op == "&":
+                self.scope.restore(state)  # runs in the background, in a subshell
+            elif before_op == "||":
+                self.scope.may_have_stayed(state)
+            elif self.scope.state() != state:
+                pending.append(state)
+        for state in pending:
+            self.scope.may_have_stayed(state)
+
+    def function(self, node: Node) -> None:
+        """A definition runs nothing; calling it may change the directory."""
+        name = node.parts[0].word if node.parts and node.parts[0].kind == "word" else ""
+        state = self.scope.state()
+        for child in node.parts[1:]:
+            self.child(child)
+        changed = self.scope.state() != state
+        self.scope.restore(state)
+        if changed or name in {"cd", "pushd", "popd"}:
+            self.scope.untrusted.add(name)
+
+    def compound(self, node: Node, stdin: str | None = None) -> None:
         subshell = (
             node.list
             and node.list[0].kind == "reservedword"
             and (node.list[0].word == "(")
         )
-        saved = self.scope.cwd
-        for child in node.list:
-            self.child(child)
+        saved = self.scope.state()
         for redirect in getattr(node, "redirects", []) or []:
-            self.redirect(redirect, {})
+            fed = self.redirect(redirect, {})
+            if redirect.type in {"<", "<<<"}:
+                stdin = fed
+        for child in node.list:
+            self.child(child, stdin)
         if subshell:
-            self.scope.cwd = saved
+            self.scope.restore(saved)
 
     def pipeline(self, node: Node) -> None:
         previous = None
-        for part in node.parts:
-            if part.kind in {"pipe", "reservedword"}:
-                continue
+        commands = [p for p in node.parts if p.kind not in {"pipe", "reservedword"}]
+        saved = self.scope.state()
+        for part in commands:
             stdin = self.output_of(previous) if previous is not None else None
             self.node(part, stdin)
+            if len(commands) > 1:
+                self.scope.restore(saved)  # each part runs in a subshell
             previous = part
 
     # -- commands ------------------------------------------------------------
@@ -153,8 +208,14 @@ class _Walker:
         env = [self.expand(part, subs) for part in env_nodes]
         words = [self.expand(part, subs) for part in word_nodes]
         self.scope.show(f"command: {' '.join(w.replace(DYN, '$?') for w in words)}")
+        if words and words[0] in self.scope.untrusted:
+            self.scope.cwd = None  # a function that changes the directory
+            return
         if words and words[0] in {"cd", "pushd"}:
             self.scope.change_directory(words[1:])
+            return
+        if words and words[0] == "popd":
+            self.scope.cwd = None
             return
         if words and words[0] in _DECLARERS:
             env += [word for word in words[1:] if programs.is_assignment(word)]
@@ -169,6 +230,10 @@ class _Walker:
         word = self.expand(target, subs)
         if node.type == "<" and word.startswith(HEREDOC_WORD):
             return self.heredoc_content(word)
+        if node.type == "<" and word.startswith(DYN):
+            if word.startswith(_SCRIPT):
+                return word[len(_SCRIPT) :]
+            return word if word == programs.STDIN_NETWORK else programs.STDIN_UNKNOWN
         if word.startswith(("/dev/tcp/", "/dev/udp/")):
             host = word.split("/")[3] if word.count("/") >= 4 else DYN
             network.judge_hosts(f"bash {word[:8]}", [host], self.scope)
@@ -254,6 +319,14 @@ class _Walker:
     def expand(self, node: Node, subs: dict[int, str]) -> str:
         start, end = node.pos
         return expand_word(self.text, start, end, subs, self.scope)
+
+
+def _exits(node: Node | None, walker: _Walker) -> bool:
+    """`cd dir || exit`: the failure path leaves, so later commands run in dir."""
+    if node is None or node.kind != "command":
+        return False
+    words = [walker.expand(p, {}) for p in node.parts if p.kind == "word"]
+    return bool(words) and words[0] in {"exit", "return"}
 
 
 def expand_word(
