@@ -90,6 +90,8 @@ _EXEC_SUFFIXES = (
     ".proxy",
     ".insteadof",
     ".pushinsteadof",
+    ".defaultkeycommand",
+    ".extcmd",
 )
 _EXEC_PREFIXES = ("pager.", "alias.", "includeif.", "hook.")
 _FILE_KEYS = frozenset({"include.path", "core.hookspath"})
@@ -286,8 +288,14 @@ def judge_git(argv: list[str], scope: Scope) -> None:
     scope.show(f"git {sub}")
     alias = _alias_of(sub, configs)
     if alias is not None:
-        _judge_alias(alias, args, scope)
+        _judge_alias(alias, args, scope, configs)
         return
+    if sub not in BUILTINS:
+        scope.unverifiable(
+            f"git {sub} is not a git command: it may be an alias from config"
+        )
+    if sub in _TRANSPORTS:
+        _judge_transport(sub, args, scope)
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
         known = len(scope.unsure)
@@ -308,15 +316,61 @@ def _alias_of(sub: str, configs: list[str]) -> str | None:
     return found
 
 
-def _judge_alias(value: str, args: list[str], scope: Scope) -> None:
-    """An alias used with arguments: judge what git will really run."""
+def _judge_alias(value: str, args: list[str], scope: Scope, configs: list[str]) -> None:
+    """An alias used with arguments: judge what git will really run.
+
+    The `-c` settings stay in force, so an alias may name another one.
+    """
     if value.startswith("!"):
         quoted = " ".join("'" + arg.replace("'", "'\\''") + "'" for arg in args)
         _judge_shell(f"{value[1:]} {quoted}", scope)
         return
     from scc_guard.shell import split_words
 
-    judge_git(["git", *split_words(value, scope), *args], scope.deeper())
+    settings = [f"-c{setting}" for setting in configs]
+    words = split_words(value, scope)
+    judge_git(["git", *settings, *words, *args], scope.deeper())
+
+
+_TRANSPORTS = frozenset(
+    {
+        "clone",
+        "fetch",
+        "pull",
+        "push",
+        "ls-remote",
+        "send-pack",
+        "fetch-pack",
+        "archive",
+        "submodule",
+        "remote",
+    }
+)
+_TRANSPORT_PROGRAMS = ("upload-pack", "receive-pack", "exec")
+
+
+def _judge_transport(sub: str, args: list[str], scope: Scope) -> None:
+    """--upload-pack, --receive-pack, --exec (and clone -u) name programs
+    that run through the shell; ext:: URLs run commands."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("ext::") or "::" in arg and arg.startswith(DYN):
+            scope.unverifiable(f"{arg!r}: the ext:: transport runs a command")
+        name, equals, value = arg.partition("=")
+        runs = (
+            name.startswith("--")
+            and len(name) > 4
+            and any(program.startswith(name[2:]) for program in _TRANSPORT_PROGRAMS)
+        )
+        if sub == "clone" and arg.startswith("-u") and not arg.startswith("--"):
+            runs, equals, value = True, bool(arg[2:]), arg[2:]
+        if runs:
+            _judge_shell(value if equals else _next(args, index), scope)
+
+
+def _next(args: list[str], index: int) -> str:
+    return args[index + 1] if index + 1 < len(args) else ""
 
 
 def judge_config(key: str, value: str, scope: Scope) -> None:
@@ -332,6 +386,8 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
 
             judge_git(["git", *split_words(value, scope)], scope)
         return
+    if lowered in {"protocol.allow", "protocol.ext.allow"} and value != "never":
+        scope.unverifiable(f"git config {key} lets ext:: URLs run commands")
     if lowered in _FILE_KEYS or lowered.startswith("includeif."):
         scope.unverifiable(f"git config {key} makes git read or run other files")
     if (
@@ -339,7 +395,7 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
         or lowered.startswith(_EXEC_PREFIXES)
         or (lowered.endswith(_EXEC_SUFFIXES) and lowered.count(".") >= 1)
     ):
-        _judge_shell(value, scope)
+        _judge_shell(value.removeprefix("!"), scope)
     if (
         lowered.startswith("remote.")
         and lowered.endswith(".push")
@@ -746,6 +802,40 @@ def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
         _judge_shell(command, scope)
 
 
+def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _DIFFTOOL, scope)
+    for command in found.values.get("extcmd", []):
+        _judge_shell(command, scope)
+
+
+def _read_tree(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _READ_TREE, scope)
+    if found.has("u") and found.has("reset"):
+        scope.block(
+            "git-discard-changes", "git read-tree -u --reset overwrites local changes"
+        )
+
+
+def _checkout_index(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _CHECKOUT_INDEX, scope)
+    if found.has("force"):
+        scope.block(
+            "git-discard-changes", "git checkout-index -f overwrites local changes"
+        )
+
+
+_DIFFTOOL = Spec(
+    "extcmd/x:= tool/t:= tool-help dir-diff/d no-prompt/y prompt gui/g "
+    "symlinks trust-exit-code"
+)
+_READ_TREE = Spec(
+    "m u reset i trivial aggressive prefix:= index-output:= exclude-per-directory:= "
+    "dry-run/n verbose/v no-sparse-checkout empty quiet/q recurse-submodules"
+)
+_CHECKOUT_INDEX = Spec(
+    "u index all/a force/f quiet/q no-create/n prefix:= stage:= temp stdin/z "
+    "ignore-skip-worktree-bits"
+)
 _PUSH = Spec(
     "force/f force-with-lease:? force-if-includes mirror delete/d prune all "
     "branches tags follow-tags dry-run/n porcelain atomic set-upstream/u "
@@ -830,4 +920,9 @@ _SUBCOMMANDS = {
     "submodule": _submodule,
     "bisect": _bisect,
     "pull": _pull,
+    "send-pack": _push,
+    "difftool": _difftool,
+    "mergetool": _difftool,
+    "read-tree": _read_tree,
+    "checkout-index": _checkout_index,
 }

@@ -81,15 +81,14 @@ def _judge_git(argv: list[str], policy: PolicyView, real_dir: str) -> Verdict:
         or name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
     ]
     full = ["git", *argv]
-    verdict = judge_argv(full, policy, cwd=_cwd(), env=env)
     index = subcommand_index(full)
-    if not verdict.allowed or index is None or full[index] in BUILTINS:
-        return verdict
-    alias = _alias(real_dir, full[1:index], full[index])
-    if alias is None:
-        return verdict
-    with_alias = ["git", "-c", f"alias.{full[index]}={alias}", *argv]
-    return judge_argv(with_alias, policy, cwd=_cwd(), env=env)
+    if index is not None and full[index] not in BUILTINS:
+        # Not git's own command: an alias from the repository's config (judged
+        # as what it stands for) or else something the guard cannot see.
+        alias = _alias(real_dir, full[1:index], full[index])
+        if alias is not None:
+            full = ["git", "-c", f"alias.{full[index]}={alias}", *argv]
+    return judge_argv(full, policy, cwd=_cwd(), env=env)
 
 
 def _alias(real_dir: str, global_options: list[str], name: str) -> str | None:
