@@ -364,7 +364,7 @@ def _judge_transport(sub: str, args: list[str], scope: Scope) -> None:
             and any(program.startswith(name[2:]) for program in _TRANSPORT_PROGRAMS)
         )
         if sub == "clone" and arg.startswith("-u") and not arg.startswith("--"):
-            runs, equals, value = True, bool(arg[2:]), arg[2:]
+            runs, equals, value = True, "=" if arg[2:] else "", arg[2:]
         if runs:
             _judge_shell(value if equals else _next(args, index), scope)
 
