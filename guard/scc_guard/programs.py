@@ -129,6 +129,7 @@ def judge_words(
     """Raise Blocked when the command `words` (with `env` assignments) may not run."""
     if env:
         git.judge_assignments(list(env), scope)
+        network.judge_environment(env, scope)
     if not words:
         return
     name = words[0]
@@ -147,7 +148,7 @@ def judge_words(
         _judge_shell(program, words[1:], scope, stdin)
     elif _is_interpreter(program):
         _judge_interpreter(program, words[1:], scope, stdin)
-    elif program in network.TOOLS:
+    elif network.tool_name(program) is not None:
         network.judge_tool(program, words[1:], scope)
 
 
