@@ -21,6 +21,10 @@ _STRUCTURAL = frozenset(
 )
 _SCRIPT = DYN + "script:"
 
+MAX_SHELL_TEXT = 20_000
+"""Shell text (here-doc bodies aside) beyond this is not parsed: the parser
+takes about a second per 80,000 characters, and an answer must come fast."""
+
 Node = Any
 """A bashlex AST node (bashlex ships no type information)."""
 
@@ -32,7 +36,18 @@ def judge_parsed(text: str, scope: Scope, stdin: str | None = None) -> None:
     except RewriteError as exc:
         scope.unverifiable(f"cannot parse the command ({exc})")
         return
+    if _weight(prepared.text) > MAX_SHELL_TEXT:
+        scope.unverifiable(
+            f"too large: more than {MAX_SHELL_TEXT} characters of shell to analyse"
+        )
     _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count)
+
+
+def _weight(text: str) -> int:
+    """The parser's work: the text's length, single-quoted contents aside."""
+    if len(text) <= MAX_SHELL_TEXT:
+        return len(text)
+    return len(text) - sum(len(part) for part in text.split("'")[1::2])
 
 
 def split_words(text: str, scope: Scope) -> list[str]:
@@ -81,7 +96,10 @@ class _Walker:
             self.scope.unverifiable("the parser dropped a command substitution")
         self.text = text
         for tree in trees:
+            state = self.scope.state()
             self.node(tree, None)
+            if self.scope.state() != state:
+                self.scope.may_have_stayed(state)  # a cd on its own line may fail
 
     # -- structure -----------------------------------------------------------
 
