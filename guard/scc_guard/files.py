@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
-import re
 
 from scc_guard.scope import DYN, HOME, Scope
 
@@ -87,7 +85,7 @@ def _judge_removal_from(target: str, cwd: str | None, scope: Scope, how: str) ->
         scope.block("files-recursive-delete", f"{how} {target} would delete {reason}")
     if glob and path in {scope.workspace, HOME, "/"} and is_broad(name):
         scope.block("files-recursive-delete", f"{how} {target} empties {path}")
-    if glob and name.startswith(".") and fnmatch.fnmatchcase(".git", name):
+    if glob and name.startswith(".") and _matches(".git", name):
         scope.block("files-recursive-delete", f"{how} {target} may delete .git")
     if ".git" in path.split("/"):
         scope.block("files-recursive-delete", f"{how} {target} deletes git history")
@@ -97,10 +95,25 @@ def is_pattern(text: str) -> bool:
     return any(char in text for char in "*?[")
 
 
+def _matches(name: str, pattern: str) -> bool:
+    from fnmatch import fnmatchcase  # only for patterns: keeps shims lean
+
+    return fnmatchcase(name, pattern)
+
+
 def is_broad(pattern: str) -> bool:
     """A pattern with nothing literal in it (`*`, `?*`, `[!.]*`) matches almost all."""
-    literal = re.sub(r"\[[^]]*\]|[*?]", "", pattern.replace("{", "").replace("}", ""))
-    return not literal.strip(".,")
+    literal, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        close = pattern.find("]", index + 2) if char == "[" else -1
+        if close > 0:
+            index = close + 1
+            continue
+        if char not in "*?{},.":
+            literal.append(char)
+        index += 1
+    return not literal
 
 
 def _protected(path: str, scope: Scope) -> str | None:
@@ -154,7 +167,7 @@ def find_narrows(args: list[str]) -> bool:
             return False
         if arg in _FIND_PATTERNS:
             base = value.rsplit("/", 1)[-1]
-            if is_broad(base) or fnmatch.fnmatch(".git", base.lower()):
+            if is_broad(base) or _matches(".git", base.lower()):
                 return False
             narrowed = True
         elif arg in {"-regex", "-iregex"}:
