@@ -454,7 +454,8 @@ def _find(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
 
 def _find_matches(template: list[str], args: list[str], scope: Scope) -> list[str]:
     """What `{}` may stand for: a path under each root when that is safe to know."""
-    if template[:1] and posixpath.basename(template[0]) == "rm":
+    exact = all(word == "{}" for word in template if "{}" in word)
+    if template[:1] and posixpath.basename(template[0]) == "rm" and exact:
         roots = files.find_matches_safe(args, scope)
         if roots is not None:
             return [posixpath.join(root, "found") for root in roots]
@@ -675,8 +676,33 @@ def _judge_literal(text: str, scope: Scope) -> None:
     except Blocked as blocked:
         reason = blocked.verdict.reason
         unparsable = reason.startswith("cannot verify: cannot parse")
-        if not unparsable or "\n" in text or DYN in text:
+        # One line is parsed whole before any of it runs; more lines are not
+        # (and an escape in the literal may make a line break at run time).
+        multiline = "\n" in text or "\\" in text
+        if not unparsable or DYN in text or multiline or not _bash_rejects(text):
             raise
+
+
+def _bash_rejects(text: str) -> bool:
+    """Whether bash itself finds `text` not valid shell (so a shell runs none).
+
+    Only asked about a literal the guard's parser failed on: a message such
+    as "it's done" is no command, but a construct the parser lacks might be.
+    `bash -n` reads without running anything.
+    """
+    import subprocess
+
+    try:
+        checked = subprocess.run(
+            ["/bin/bash", "--norc", "--noprofile", "-n", "-c", text],
+            capture_output=True,
+            env={},
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return checked.returncode == 2 or b"syntax error" in checked.stderr
 
 
 def _quoted(text: str) -> str:
