@@ -138,6 +138,7 @@ def _contains(outer: str, inner: str) -> bool:
 _FIND_PATTERNS = frozenset(
     {"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"}
 )
+_FIND_ACTIONS = frozenset({"-delete", "-exec", "-execdir", "-ok", "-okdir"})
 _FIND_BRANCHES = frozenset({"-o", "-or", "!", "-not", ","})
 
 
@@ -156,6 +157,8 @@ def find_narrows(args: list[str]) -> bool:
     A name pattern with something literal in it narrows; `-name '*'`, a
     pattern that matches .git, or any `-o`/`!` (which can undo a test) do not.
     """
+    actions = [i for i, arg in enumerate(args) if arg in _FIND_ACTIONS]
+    args = args[: actions[0]] if actions else args  # tests after it do not count
     if any(arg in _FIND_BRANCHES for arg in args):
         return False
     narrowed = False

@@ -189,8 +189,13 @@ def is_assignment(word: str) -> bool:
     return bool(equals) and name.isidentifier()
 
 
-def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
-    """Judge shell source code (bash -c, eval, here-docs fed to a shell)."""
+def judge_script(
+    text: str, scope: Scope, stdin: str | None = None, same_shell: bool = False
+) -> None:
+    """Judge shell source code (bash -c, eval, here-docs fed to a shell).
+
+    `same_shell` (eval): a directory change inside holds afterwards too.
+    """
     if text.startswith(DYN):
         if text == STDIN_NETWORK:
             _downloaded("downloaded content is executed by a shell", scope)
@@ -198,7 +203,10 @@ def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
         scope.unverifiable("the shell code is computed at run time")
     if DYN in text:
         scope.unverifiable("the shell code is computed at run time")
-    judge_text(text, scope.deeper(), stdin)
+    inner = scope.deeper()
+    judge_text(text, inner, stdin)
+    if same_shell:
+        scope.cwd, scope.others = inner.cwd, inner.others
 
 
 def _downloaded(reason: str, scope: Scope) -> None:
@@ -484,7 +492,7 @@ def _busybox(program: str, args: list[str], scope: Scope, stdin: str | None) -> 
 def _eval(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
     if args[:1] == ["--"]:
         args = args[1:]
-    judge_script(" ".join(args), scope, stdin)
+    judge_script(" ".join(args), scope, stdin, same_shell=True)
 
 
 def _source(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:

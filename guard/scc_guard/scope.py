@@ -88,9 +88,12 @@ class Scope:
         elif len(targets) > 1:
             return  # cd fails: too many arguments
         elif DYN in targets[0] or targets[0] == "-":
-            self.cwd = None
+            self.cwd, self.others = None, []
         else:
-            self.cwd = self.resolve(targets[0])
+            # Relative to each directory the shell may be in.
+            target = targets[0]
+            self.others = [self.resolve(target, other) for other in self.others]
+            self.cwd = self.resolve(target)
 
     def enter_directory(self, path: str) -> None:
         """A wrapper's chdir option (env -C, sudo -D): the command runs there."""

@@ -229,6 +229,13 @@ class _Walker:
         if words and words[0] in self.scope.untrusted:
             self.scope.cwd = None  # a function that changes the directory
             return
+        if words[:1] in (["builtin"], ["command"]) and words[1:2] in (
+            ["cd"],
+            ["pushd"],
+            ["popd"],
+        ):
+            self.scope.cwd, self.scope.others = None, []
+            return
         if words and words[0] in {"cd", "pushd"}:
             self.scope.change_directory(words[1:])
             return
@@ -418,7 +425,7 @@ def _expand_dollar(
 def _variable(name: str, scope: Scope) -> str:
     if name == "HOME":
         return HOME
-    if name == "PWD" and scope.cwd is not None:
+    if name == "PWD" and scope.cwd is not None and not scope.others:
         return scope.cwd
     return DYN
 
