@@ -453,7 +453,6 @@ def test_parser_time_limit_blocks_as_unverifiable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import bashlex
-
     from scc_guard import shell
 
     def endless(text: str) -> list[object]:
