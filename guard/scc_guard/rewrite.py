@@ -306,7 +306,10 @@ class _Rewriter:
             end = self.src.find("'", self.pos + 1)
             if end < 0:
                 raise RewriteError("unterminated single quote")
-            self.out.append(self.src[self.pos : end + 1])
+            # bashlex 0.18 loops forever on some `${` inside single quotes;
+            # `'a'\$'b'` is the same word and parses.
+            quoted = self.src[self.pos : end + 1]
+            self.out.append(quoted.replace("$", "'\\$'"))
             self.pos = end + 1
             return False
         if char == '"':
@@ -661,7 +664,7 @@ class _Rewriter:
             raise RewriteError("here-doc operator without a delimiter")
         number = len(self.heredocs) + len(self.pending)
         self.pending.append((number, "".join(delimiter), quoted, strip))
-        self.out.append(f"< {HEREDOC_WORD}{number}__")
+        self.out.append(f"< {HEREDOC_WORD}{number}__ ")
 
     def read_heredoc_bodies(self) -> None:
         pending, self.pending = self.pending, []

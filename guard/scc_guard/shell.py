@@ -68,10 +68,39 @@ def split_words(text: str, scope: Scope) -> list[str]:
     return [walker.expand(part, {}) for part in trees[0].parts if part.kind == "word"]
 
 
+PARSE_SECONDS = 2.0
+"""bashlex can loop forever on some input; past this it counts as unparseable."""
+
+
+class _ParseTimeout(Exception):
+    pass
+
+
 def _parse(text: str) -> list[Node]:
+    import signal
+    import threading
+    import time
+
     import bashlex
 
-    return list(bashlex.parse(text))
+    if threading.current_thread() is not threading.main_thread():
+        return list(bashlex.parse(text))
+    started = time.monotonic()
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # e.g. the hook's deadline
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    signal.setitimer(signal.ITIMER_REAL, min(PARSE_SECONDS, outer or PARSE_SECONDS))
+    try:
+        return list(bashlex.parse(text))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            left = outer - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise _ParseTimeout(f"parsing took longer than {PARSE_SECONDS} s")
 
 
 class _Walker:
@@ -267,8 +296,10 @@ class _Walker:
         return None
 
     def heredoc_content(self, word: str) -> str:
-        number = int(word[len(HEREDOC_WORD) :].rstrip("_"))
-        heredoc = self.heredocs[number]
+        number = word[len(HEREDOC_WORD) : -2]
+        if not number.isdigit() or not word.endswith("__"):
+            self.scope.unverifiable("a here-document is mixed with other words")
+        heredoc = self.heredocs[int(number)]
         for sub in heredoc.substitutions:
             self.nested(sub)
         if heredoc.quoted or not any(c in heredoc.body for c in "$`\\"):

@@ -437,3 +437,29 @@ def test_switched_off_rule_allows_and_unswitchable_rule_still_blocks() -> None:
     policy = PolicyView(disabled=frozenset({"git-force-push", "cannot-verify"}))
     assert judge_command("git push -f", policy).allowed
     assert judge_command("$CMD push", policy).rule == "cannot-verify"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["sh -c'git${rest --hard'", "echo a'${r a'", "x'${r'"],
+)
+def test_input_that_hangs_bashlex_is_still_judged(command: str) -> None:
+    # bashlex 0.18 loops forever on these; the rewrite keeps it from seeing them
+    verdict = judge_command(command, PolicyView())
+    assert verdict.rule != "internal-error"
+
+
+def test_parser_time_limit_blocks_as_unverifiable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bashlex
+    from scc_guard import shell
+
+    def endless(text: str) -> list[object]:
+        while True:
+            pass
+
+    monkeypatch.setattr(shell, "PARSE_SECONDS", 0.2)
+    monkeypatch.setattr(bashlex, "parse", endless)
+    verdict = judge_command("echo $(date)", PolicyView())
+    assert (verdict.allowed, verdict.rule) == (False, "cannot-verify")
