@@ -616,13 +616,14 @@ def _judge_interpreter(
         name, equals, value = arg.partition("=")
         if arg in codes or (name in codes and equals):
             code = value if equals else _next(args, index)
-            judge_code(code, scope)
+            judge_code(code, scope, args[index + (1 if equals else 2) :])
             return
         if family == "python" and arg[1:2] != "-":
             for position, letter in enumerate(arg[1:], start=1):
                 rest = arg[position + 1 :]
                 if letter == "c":
-                    judge_code(rest or _next(args, index), scope)
+                    after = args[index + (1 if rest else 2) :]
+                    judge_code(rest or _next(args, index), scope, after)
                     return
                 if letter == "m":
                     return  # a module: runs installed code, not text
@@ -633,11 +634,11 @@ def _judge_interpreter(
             continue
         cluster = family in {"perl", "ruby"} and arg[1:2].isalpha()
         if cluster and arg[-1] in "eE" and arg[1:].isalpha():
-            judge_code(_next(args, index), scope)  # perl -ne CODE
+            judge_code(_next(args, index), scope, args[index + 2 :])  # perl -ne
             return
         short = arg[:2]
         if short in codes and len(arg) > 2 and arg[1] != "-":
-            judge_code(arg[2:], scope)
+            judge_code(arg[2:], scope, args[index + 1 :])
             return
         if arg in _MODULE_OPTIONS and family != "node":
             return
@@ -645,11 +646,14 @@ def _judge_interpreter(
     if stdin is not None:
         if stdin == STDIN_NETWORK:
             _downloaded("downloaded content is run by an interpreter", scope)
-        judge_code(stdin, scope)
+        judge_code(stdin, scope, args[index + 1 :])
 
 
-def judge_code(code: str, scope: Scope) -> None:
-    """Interpreter code: when it spawns programs, judge the strings it passes."""
+def judge_code(code: str, scope: Scope, arguments: list[str] | None = None) -> None:
+    """Interpreter code: when it spawns programs, judge the strings it passes.
+
+    `arguments` given to the code (sys.argv, @ARGV) may be what it runs.
+    """
     if code.startswith(STDIN_NETWORK):
         _downloaded("downloaded content is run by an interpreter", scope)
         return
@@ -658,7 +662,7 @@ def judge_code(code: str, scope: Scope) -> None:
         return
     if DYN in code:
         scope.unverifiable("interpreter code that runs programs is built at run time")
-    _judge_strings(_string_literals(code), scope)
+    _judge_strings(_string_literals(code) + list(arguments or []), scope)
 
 
 def _judge_strings(strings: list[str], scope: Scope) -> None:
@@ -705,7 +709,7 @@ def _bash_rejects(text: str) -> bool:
             ["/bin/bash", "--norc", "--noprofile", "-n", "-c", text],
             capture_output=True,
             env={},
-            timeout=5,
+            timeout=2,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -762,7 +766,15 @@ def _awk(program: str, args: list[str], scope: Scope, stdin: str | None) -> None
         return
     if DYN in code:
         scope.unverifiable("an awk program that runs commands is built at run time")
-    _judge_strings(_string_literals(code), scope)
+    # Variables set with -v or as operands may hold the command it runs.
+    values = [
+        arg.partition("=")[2]
+        for position, arg in enumerate(args)
+        if position != index
+        and is_assignment(arg)
+        and (position > index or args[position - 1] in {"-v", "--assign"})
+    ]
+    _judge_strings(_string_literals(code) + values, scope)
 
 
 def _trap(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:

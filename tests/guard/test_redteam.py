@@ -119,6 +119,9 @@ MORE_BLOCKED = [
     'cd build; rm -rf "$PWD"',
     "builtin cd /; rm -rf home",
     "eval 'cd /'; rm -rf home",
+    "awk -v c='rm -rf ~' 'BEGIN{system(c)}'",
+    "python3 -c 'import os, sys; os.system(sys.argv[1])' 'rm -rf ~'",
+    "perl -e 'system $ARGV[0]' 'rm -rf ~'",
     "python3 -c 'import os; os.system(\"rm -rf ~; echo done\")'",
     "python3 - <<'EOF'\nimport os\nos.system(\"rm -rf ~\\necho it's\")\nEOF",
 ]
