@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from scc_guard import Verdict, judge_argv, judge_command
 from scc_guard.policy import Policy
 
@@ -37,7 +36,8 @@ def test_shim_path_imports_neither_bashlex_nor_pydantic_nor_json() -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(guard_dir)!r}); "
         "from scc_guard.shim import main; "
-        "from scc_guard import judge_argv; from scc_guard.policyfile import PolicyView; "
+        "from scc_guard import judge_argv; "
+        "from scc_guard.policyfile import PolicyView; "
         "judge_argv(['git', 'push', '-f'], PolicyView()); "
         "print(sorted(m for m in ('bashlex', 'pydantic', 'json', 'typing') "
         "if m in sys.modules))"
