@@ -680,6 +680,23 @@ def _checkout(args: list[str], scope: Scope, configs: list[str]) -> None:
         )
 
 
+def checkout_target(args: list[str]) -> str | None:
+    """The one name `git checkout NAME` got, when git may read it as a path.
+
+    Only run time can tell a branch from a file; the git shim asks.
+    """
+    from scc_guard.policyfile import PolicyView
+
+    try:
+        found = read_options(args, _CHECKOUT, Scope(PolicyView()))
+    except Exception:  # whatever the static reading made of it stands
+        return None
+    creating = found.has("b", "B", "orphan", "patch", "detach")
+    if creating or found.with_dashes is not None or len(found.positionals) != 1:
+        return None
+    return found.positionals[0]
+
+
 def _looks_like_path(name: str) -> bool:
     return (
         name in {".", ".."}

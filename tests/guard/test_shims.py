@@ -398,3 +398,34 @@ def test_launcher_answers_the_hook_with_the_baked_policy(
     decision = json.loads(result.stdout)["hookSpecificOutput"]
     assert (result.returncode, decision["permissionDecision"]) == (0, "deny")
     assert sandbox.audit_lines()[-1]["entry"] == "hook:claude"
+
+
+def test_checkout_of_a_file_without_dashes_is_blocked(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    (work / "app.py").write_text("precious\n")
+    result = sandbox.run("git", "checkout", "app.py", cwd=work)
+    assert result.returncode == EXIT_BLOCKED
+    assert "[git-discard-changes]" in result.stderr
+    assert (work / "app.py").read_text() == "precious\n"
+
+
+def test_checkout_of_a_branch_named_like_nothing_on_disk_runs(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    _git("branch", "feature", cwd=work)
+    result = sandbox.run("git", "checkout", "-q", "feature", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert _git("rev-parse", "--abbrev-ref", "HEAD", cwd=work) == "feature"
+
+
+def test_checkout_of_a_branch_that_is_also_a_directory_runs(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    _git("branch", "docs", cwd=work)
+    (work / "docs").mkdir()
+    result = sandbox.run("git", "checkout", "-q", "docs", cwd=work)
+    assert result.returncode == 0, result.stderr
