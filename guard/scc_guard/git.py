@@ -118,6 +118,7 @@ _UNVERIFIABLE_ENV = frozenset(
         "GIT_CONFIG_SYSTEM",
         "GIT_CONFIG",
         "GIT_TEMPLATE_DIR",
+        "GIT_ALLOW_PROTOCOL",
     }
 )
 

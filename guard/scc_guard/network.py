@@ -336,6 +336,14 @@ def judge_environment(assignments: list[str], scope: Scope) -> None:
             scope.unverifiable(f"{name} makes a network tool read other settings")
 
 
+def judge_fetcher_environment(assignments: list[str], scope: Scope) -> None:
+    """curl reads $HOME/.curlrc or $XDG_CONFIG_HOME/curlrc, wget $HOME/.wgetrc."""
+    for assignment in assignments:
+        name = assignment.partition("=")[0]
+        if name in {"HOME", "XDG_CONFIG_HOME"} and scope.policy.network_mode != "open":
+            scope.unverifiable(f"{name} makes a network tool read other settings")
+
+
 def judge_tool(program: str, args: list[str], scope: Scope) -> None:
     program = tool_name(program) or program
     tool = "nc" if program in {"ncat", "netcat"} else program

@@ -149,6 +149,8 @@ def judge_words(
     elif _is_interpreter(program):
         _judge_interpreter(program, words[1:], scope, stdin)
     elif network.tool_name(program) is not None:
+        if program in network.FETCHERS:
+            network.judge_fetcher_environment(env or [], scope)
         network.judge_tool(program, words[1:], scope)
 
 
@@ -236,6 +238,8 @@ def _sudo(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
         if arg.startswith("--"):
             name, equals, value = arg.partition("=")
             takes = not equals and name in _SUDO_LONG_VALUES
+            if name == "--login":
+                inner.enter_directory(DYN)
             if name == "--chdir" or name == "--chroot":
                 inner.enter_directory(value if equals else _next(args, index))
             index += 2 if takes else 1
@@ -251,6 +255,8 @@ def _sudo(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
                 index += 1
             if letters[position] in "DR":
                 inner.enter_directory(value)
+        if "i" in letters[: position if position >= 0 else None]:
+            inner.enter_directory(DYN)  # a login shell starts in its home
         index += 1
     # -e / --edit (sudoedit) and -l / -v take no command; the rest runs as given.
     judge_words(args[index:], inner, stdin)

@@ -122,6 +122,11 @@ MORE_BLOCKED = [
     "awk -v c='rm -rf ~' 'BEGIN{system(c)}'",
     "python3 -c 'import os, sys; os.system(sys.argv[1])' 'rm -rf ~'",
     "perl -e 'system $ARGV[0]' 'rm -rf ~'",
+    "HOME=/tmp curl https://github.com",
+    "XDG_CONFIG_HOME=/tmp curl https://github.com",
+    "GIT_ALLOW_PROTOCOL=ext git fetch origin",
+    "sudo -i rm -rf data",
+    "sudo --login rm -rf data",
     "python3 -c 'import os; os.system(\"rm -rf ~; echo done\")'",
     "python3 - <<'EOF'\nimport os\nos.system(\"rm -rf ~\\necho it's\")\nEOF",
 ]
