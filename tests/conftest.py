@@ -1,8 +1,8 @@
 """Hermetic defaults for every test, and the real-engine fixtures.
 
-Every test gets a temporary home and config dirs and no DOCKER_* or proxy
-variables. Docker-marked tests get a client for the real engine; under CI=true
-an unreachable engine fails them instead of skipping. Whatever a test creates
+Every test gets a temporary home and config dirs and no DOCKER_*, SCC_* or
+proxy variables. Docker-marked tests get a client for the real engine; under
+CI=true an unreachable engine fails them instead of skipping. Whatever a test creates
 carries TEST_LABEL, and the session fails if any labelled object is left.
 """
 
@@ -16,7 +16,9 @@ import pytest
 
 TEST_LABEL = "scc.test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-_CLEARED = ("DOCKER_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+_CLEARED = ("DOCKER_", "SCC_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+# The CA bundle CI passes for builds, for the few tests that build images.
+HOST_CA_CERT = os.environ.get("SCC_CA_CERT") or None
 # Read before the hermetic fixture clears them, for the engine fixture only.
 _ENGINE_ENV = {k: v for k, v in os.environ.items() if k.startswith("DOCKER_")}
 
@@ -30,10 +32,10 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    monkeypatch.setenv("SCC_LABELS", f"{TEST_LABEL}=1")
     for name in list(os.environ):
         if name.upper().startswith(_CLEARED):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("SCC_LABELS", f"{TEST_LABEL}=1")
     return home
 
 
@@ -67,19 +69,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _leftovers() -> list[str]:
+    import docker.errors
+
     try:
         client = _engine()
     except Exception:
         return []
-    found = []
     selector = {"label": TEST_LABEL}
-    for kind, listing in (
-        ("container", client.containers.list(all=True, filters=selector)),
-        ("network", client.networks.list(filters=selector)),
-        ("volume", client.volumes.list(filters=selector)),
-        ("image", client.images.list(filters=selector)),
-    ):
-        found += [f"{kind} {getattr(obj, 'name', None) or obj.id}" for obj in listing]
+    listings = {
+        "container": lambda: client.containers.list(all=True, filters=selector),
+        "network": lambda: client.networks.list(filters=selector),
+        "volume": lambda: client.volumes.list(filters=selector),
+        "image": lambda: client.images.list(filters=selector),
+    }
+    found = []
+    for kind, listing in listings.items():
+        for _ in range(3):  # an object removed while listing is not a leftover
+            try:
+                objects = listing()
+                break
+            except docker.errors.NotFound:
+                continue
+        else:
+            objects = []
+        found += [f"{kind} {getattr(obj, 'name', None) or obj.id}" for obj in objects]
     client.close()
     return found
 

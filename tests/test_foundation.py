@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-
 import scc
 import scc_guard
 
@@ -17,7 +17,7 @@ def test_host_and_guard_share_one_version() -> None:
 
 @pytest.mark.parametrize("program", ["scc", "scc-guard"])
 def test_console_scripts_answer_help(program: str) -> None:
-    bindir = __import__("pathlib").Path(sys.executable).parent
+    bindir = Path(sys.executable).parent
     proc = subprocess.run(
         [str(bindir / program), "--help"], capture_output=True, text=True
     )
@@ -28,3 +28,55 @@ def test_console_scripts_answer_help(program: str) -> None:
 @pytest.mark.docker
 def test_engine_answers(docker_client) -> None:  # type: ignore[no-untyped-def]
     assert docker_client.version()["ApiVersion"]
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _fresh_venv(tmp_path: Path, *install: str) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin/python"), "-m", "pip", "install", "-q", *install],
+        check=True,
+        capture_output=True,
+    )
+    return venv / "bin"
+
+
+@pytest.mark.slow
+def test_fresh_venv_install_gives_both_commands(tmp_path: Path) -> None:
+    bindir = _fresh_venv(tmp_path, str(REPO))
+    for program in ("scc", "scc-guard"):
+        proc = subprocess.run(
+            [str(bindir / program), "--help"], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "usage" in proc.stdout.lower()
+
+
+@pytest.mark.slow
+def test_guard_installs_alone_without_the_docker_sdk(tmp_path: Path) -> None:
+    bindir = _fresh_venv(tmp_path, str(REPO / "guard"))
+    proc = subprocess.run(
+        [str(bindir / "python"), "-c", "import docker"], capture_output=True
+    )
+    assert proc.returncode != 0
+    check = subprocess.run(
+        [
+            str(bindir / "scc-guard"),
+            "check",
+            "--network-mode",
+            "open",
+            "--",
+            "git push --force",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 1
+    assert "git-force-push" in check.stdout + check.stderr
+    version = subprocess.run(
+        [str(bindir / "scc-guard"), "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.strip() == scc_guard.__version__

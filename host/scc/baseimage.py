@@ -8,6 +8,7 @@ and machines whose registry is unreachable get the same image name either way.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tarfile
@@ -90,6 +91,11 @@ def build_debian_base(
             f"{name} is missing, cannot be pulled, and debootstrap is not "
             "installed (apt-get install debootstrap)"
         )
+    if os.geteuid() != 0:
+        raise BaseImageError(
+            f"{name} is missing and cannot be pulled; building it with "
+            "debootstrap needs root (sudo scc image base)"
+        )
     with tempfile.TemporaryDirectory(prefix="scc-base-") as tmp:
         root = Path(tmp) / "rootfs"
         say(f"debootstrap {suite} from {mirror} (a few minutes)")
@@ -106,22 +112,42 @@ def build_debian_base(
     client.images.get(name)
 
 
+def sources_list(mirror: str, suite: str) -> str:
+    """APT sources for the image: the suite, its updates, and security.
+
+    The security archive sits beside a mirror's `/debian` as
+    `/debian-security` on Debian's own mirrors and on most copies of them; a
+    mirror laid out otherwise gets no security line rather than a wrong one.
+    """
+    mirror = mirror.rstrip("/")
+    lines = [f"deb {mirror} {suite} main", f"deb {mirror} {suite}-updates main"]
+    if mirror.endswith("/debian"):
+        lines.append(f"deb {mirror}-security {suite}-security main")
+    return "\n".join(lines) + "\n"
+
+
 def _trim(root: Path, mirror: str, suite: str) -> None:
     (root / "etc/dpkg/dpkg.cfg.d/docker-slim").write_text(SLIM_DPKG_EXCLUDES)
-    (root / "etc/apt/sources.list").write_text(
-        f"deb {mirror} {suite} main\n"
-        f"deb {mirror} {suite}-updates main\n"
-        f"deb {mirror.replace('/debian', '/debian-security')} {suite}-security main\n"
-    )
+    (root / "etc/apt/sources.list").write_text(sources_list(mirror, suite))
     (root / "etc/apt/apt.conf.d/docker-clean").write_text(
         'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
         '/var/cache/apt/*.bin || true"; };\n'
         'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n'
     )
-    for pattern in ("usr/share/doc/*", "usr/share/man/*", "usr/share/info/*",
-                    "usr/share/locale/*", "var/lib/apt/lists/*",
-                    "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
-                    "var/log/*.log", "var/log/apt/*"):
+    (root / "etc/apt/apt.conf.d/docker-no-languages").write_text(
+        'Acquire::Languages "none";\n'
+    )
+    for pattern in (
+        "usr/share/doc/*",
+        "usr/share/man/*",
+        "usr/share/info/*",
+        "usr/share/locale/*",
+        "var/lib/apt/lists/*",
+        "var/cache/apt/*.bin",
+        "var/cache/apt/archives/*.deb",
+        "var/log/*.log",
+        "var/log/apt/*",
+    ):
         for path in root.glob(pattern):
             if path.name == "copyright" or path.name == "locale.alias":
                 continue

@@ -13,7 +13,7 @@ from scc.errors import SccError
 
 
 class SccGroup(click.Group):
-    """Turns expected failures into one line and an exit code; tracebacks only with --debug."""
+    """Expected failures become one line and an exit code; tracebacks need --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -22,6 +22,11 @@ class SccGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"scc: error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:  # usage errors below the top level
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"scc: error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
 
 
@@ -36,9 +41,26 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
+    from scc.doctor import doctor
     from scc.images import image
+    from scc.policy_cli import policy
+    from scc.run_cli import audit, list_sessions, prune, run, start, stop
+    from scc.setup_cli import provider, setup
 
-    main.add_command(image)
+    for command in (
+        setup,
+        provider,
+        policy,
+        image,
+        start,
+        run,
+        stop,
+        list_sessions,
+        prune,
+        doctor,
+        audit,
+    ):
+        main.add_command(command)
 
 
 _register()

@@ -1,0 +1,304 @@
+"""The session commands: start, run, stop, list, prune, audit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from scc_guard.policy import NetworkMode
+
+from scc import session as ids
+from scc.audit import DenialWatcher, timeline
+from scc.engine import connect
+from scc.errors import PolicyBlocked, SccError
+from scc.merge import resolve_session
+from scc.sandbox import (
+    Plan,
+    Sandbox,
+    agent_exit_code,
+    check_workspace,
+    plan_session,
+    remove_session_objects,
+    session_objects,
+)
+
+
+def sandbox_options(func: Any) -> Any:
+    options = [
+        click.argument("path", required=False, type=click.Path(path_type=Path)),
+        click.option("--provider", type=click.Choice(["claude", "codex"])),
+        click.option(
+            "--network",
+            type=click.Choice(["open", "web-egress-enforced", "locked-down-web"]),
+            help="Network mode (policy may forbid wider ones).",
+        ),
+        click.option(
+            "--allow-host",
+            "allow_hosts",
+            multiple=True,
+            metavar="HOST",
+            help="Also allow HOST through the proxy, within policy.",
+        ),
+        click.option(
+            "--ca-cert",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Extra CA certificate (PEM) trusted inside the sandbox.",
+        ),
+        click.option("--image", help="Agent image to use instead of the provider's."),
+        click.option(
+            "--dry-run", is_flag=True, help="Print the plan as JSON; touch nothing."
+        ),
+        click.option(
+            "--allow-home", is_flag=True, help="Allow a home directory as workspace."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+class SessionCommand(click.Command):
+    """Everything after the first `--` is the command, never PATH or options."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            split = args.index("--")
+            args, ctx.meta["scc.command"] = args[:split], args[split + 1 :]
+        else:
+            ctx.meta["scc.command"] = []
+        return super().parse_args(ctx, args)
+
+
+@click.command("run", cls=SessionCommand)
+@sandbox_options
+@click.pass_context
+def run(ctx: click.Context, /, **options: Any) -> None:
+    """Run a command in a sandbox, non-interactively: scc run [PATH] -- COMMAND..."""
+    command = ctx.meta["scc.command"]
+    if not command:
+        raise click.UsageError("give the command after --: scc run [PATH] -- COMMAND")
+    sys.exit(_session(command, interactive=False, **options))
+
+
+@click.command("start", cls=SessionCommand)
+@sandbox_options
+@click.pass_context
+def start(ctx: click.Context, /, **options: Any) -> None:
+    """Start an interactive agent session: scc start [PATH] [-- AGENT ARGS]."""
+    sys.exit(_session(ctx.meta["scc.command"], interactive=True, **options))
+
+
+def _session(
+    command: list[str],
+    *,
+    interactive: bool,
+    path: Path | None,
+    provider: str | None,
+    network: str | None,
+    allow_hosts: tuple[str, ...],
+    ca_cert: Path | None,
+    image: str | None,
+    dry_run: bool,
+    allow_home: bool,
+) -> int:
+    workspace = check_workspace(path or _default_workspace(), allow_home=allow_home)
+    settings = resolve_session(
+        workspace,
+        provider=provider,
+        network=network,
+        allow_hosts=allow_hosts,
+        ca_cert=ca_cert,
+        image=image,
+    )
+    if allow_hosts and settings.policy.network_mode is NetworkMode.LOCKED:
+        raise PolicyBlocked(
+            "locked-down-web reaches only the provider's API; --allow-host needs "
+            "--network web-egress-enforced (if policy permits it)"
+        )
+    for message in settings.messages:
+        click.echo(f"scc: {message}", err=True)
+    argv = [settings.provider, *command] if interactive else command
+    plan = plan_session(settings, workspace, argv, interactive=interactive)
+    if dry_run:
+        click.echo(plan.to_json())
+        return 0
+    client = connect()
+    _require_images(client, plan)
+    sandbox = Sandbox(client, plan, settings)
+    with _signals_as_interrupt():
+        try:
+            agent = sandbox.create()
+            with DenialWatcher(plan, raw_terminal=interactive):
+                if interactive:
+                    from scc.attach import attach_interactive
+
+                    return attach_interactive(client, agent, sandbox.ready)
+                return _stream(client, agent, sandbox.ready)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            sandbox.remove()
+
+
+def _default_workspace() -> Path:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Path(proc.stdout.strip()) if proc.returncode == 0 else Path.cwd()
+
+
+def _require_images(client: Any, plan: Plan) -> None:
+    import docker.errors
+
+    for spec in filter(None, (plan.agent, plan.proxy)):
+        try:
+            client.images.get(spec.image)
+        except docker.errors.ImageNotFound:
+            raise SccError(
+                f"image {spec.image} not found; build it with `scc image build`"
+            ) from None
+
+
+def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
+    output = client.api.attach(
+        agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
+    )
+    agent.start()
+    ready()
+    for out, err in output:
+        if out:
+            sys.stdout.buffer.write(out)
+            sys.stdout.buffer.flush()
+        if err:
+            sys.stderr.buffer.write(err)
+            sys.stderr.buffer.flush()
+    return agent_exit_code(agent)
+
+
+@contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP tear the session down like Ctrl-C."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@click.command("stop")
+@click.argument("sessions", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Stop every session.")
+def stop(sessions: tuple[str, ...], everything: bool) -> None:
+    """Stop sessions and remove their containers, networks and volumes."""
+    if not sessions and not everything:
+        raise SccError("name a session (see `scc list`) or pass --all")
+    client = connect()
+    targets = set(sessions) if sessions else set(_sessions(client))
+    for sid in sorted(targets):
+        removed = remove_session_objects(client, sid)
+        if not removed and sessions:
+            raise SccError(f"no session {sid}")
+        click.echo(f"stopped {sid}")
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_sessions(as_json: bool) -> None:
+    """List running and leftover sessions."""
+    client = connect()
+    rows = list(_sessions(client).values())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['session']}  {row['status']:8}  {row['mode']:20}  {row['workspace']}"
+        )
+
+
+def _sessions(client: Any) -> dict[str, dict[str, Any]]:
+    """Sessions by label. One whose `scc` process is gone has ended, whatever
+    its containers still do (scc was killed before it could clean up)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for kind, objects in session_objects(client).items():
+        for obj in objects:
+            found = _labels_of(obj)
+            sid = found[ids.LABEL_SESSION]
+            row = rows.setdefault(sid, _row(sid, found))
+            row["objects"].append(f"{kind[:-1]} {obj.name}")
+            if found.get(ids.LABEL_ROLE) == "agent" and kind == "containers":
+                row["agent"] = obj.status
+    for row in rows.values():
+        agent = row.pop("agent", "")
+        if not (row["pid"] and ids.pid_alive(row["pid"])):
+            row["status"] = "ended"
+        else:
+            row["status"] = "running" if agent == "running" else "starting"
+    return dict(sorted(rows.items()))
+
+
+def _labels_of(obj: Any) -> dict[str, str]:
+    attrs = obj.attrs
+    return attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+
+
+def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
+    return {
+        "session": sid,
+        "mode": found.get(ids.LABEL_MODE, ""),
+        "workspace": found.get(ids.LABEL_WORKSPACE, ""),
+        "pid": int(found.get(ids.LABEL_PID, "0") or 0),
+        "status": "",
+        "objects": [],
+    }
+
+
+@click.command("prune")
+@click.option("--all", "everything", is_flag=True, help="Also remove running sessions.")
+def prune(everything: bool) -> None:
+    """Remove what ended sessions left behind (sidecars, networks, volumes)."""
+    client = connect()
+    for sid, row in _sessions(client).items():
+        if row["status"] != "ended" and not everything:
+            continue
+        remove_session_objects(client, sid)
+        ids.remove_session_dir(sid)
+        click.echo(f"pruned {sid}: {len(row['objects'])} objects")
+
+
+@click.command("audit")
+@click.argument("session", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def audit(session: str | None, as_json: bool) -> None:
+    """Show a session's guard and proxy audit as one timeline (default: the latest)."""
+    known = ids.known_sessions()
+    if session is None:
+        if not known:
+            raise SccError("no sessions recorded yet")
+        session = known[0]
+    elif session not in known:
+        raise SccError(f"no audit for session {session}")
+    for event in timeline(ids.session_dir(session)):
+        if as_json:
+            click.echo(json.dumps(event))
+        else:
+            click.echo(f"{event['time']}  {event['source']:5}  {event['summary']}")

@@ -1,0 +1,95 @@
+"""Session identity: ids, the labels every Docker object carries, and the state dir.
+
+A session's objects (containers, networks, volumes) are found again only by
+label, so `scc list`, `scc stop` and `scc prune` need no bookkeeping of their
+own. The host-side state dir holds the session's audit files and the files
+mounted into its containers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from scc.errors import SccError
+
+LABEL_SESSION = "io.scc.session"
+LABEL_ROLE = "io.scc.role"
+LABEL_PID = "io.scc.pid"
+LABEL_MODE = "io.scc.network-mode"
+LABEL_WORKSPACE = "io.scc.workspace"
+LABEL_STARTED = "io.scc.started"
+LABEL_UID = "io.scc.uid"
+
+GUARD_AUDIT = "guard.jsonl"
+PROXY_AUDIT = "proxy.jsonl"
+
+
+def new_session_id() -> str:
+    """A short id that sorts by start time: seconds since the epoch, then random."""
+    return f"{int(time.time()):x}{secrets.token_hex(3)}"
+
+
+def extra_labels() -> dict[str, str]:
+    """Labels from `SCC_LABELS` (`k=v,k2=v2`), added to every object scc creates."""
+    found: dict[str, str] = {}
+    for item in filter(None, os.environ.get("SCC_LABELS", "").split(",")):
+        key, sep, value = item.strip().partition("=")
+        if not sep or not key:
+            raise SccError(f"SCC_LABELS: {item!r} is not key=value")
+        found[key] = value
+    return found
+
+
+def labels(session: str, role: str, **more: str) -> dict[str, str]:
+    return {**extra_labels(), LABEL_SESSION: session, LABEL_ROLE: role, **more}
+
+
+def state_root() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "scc" / "sessions"
+
+
+def session_dir(session: str) -> Path:
+    return state_root() / session
+
+
+def create_session_dir(session: str) -> Path:
+    """Make the state dir with empty audit files the containers append to.
+
+    The proxy runs as its own user, so its audit file is writable by others;
+    it is mounted into the proxy only, never into the agent.
+    """
+    path = session_dir(session)
+    path.mkdir(parents=True, mode=0o755)
+    path.chmod(0o755)
+    (path / GUARD_AUDIT).touch(mode=0o644)
+    proxy_log = path / PROXY_AUDIT
+    proxy_log.touch()
+    proxy_log.chmod(0o666)
+    return path
+
+
+def remove_session_dir(session: str) -> None:
+    shutil.rmtree(session_dir(session) / "run", ignore_errors=True)
+
+
+def known_sessions() -> list[str]:
+    """Session ids with a state dir, newest first."""
+    root = state_root()
+    if not root.is_dir():
+        return []
+    return sorted((p.name for p in root.iterdir() if p.is_dir()), reverse=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

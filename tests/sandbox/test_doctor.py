@@ -1,0 +1,66 @@
+"""`scc doctor`, and the isolation probe it shares with every enforced start."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scc.sandbox import FAST_ARP, PRELUDE, PRELUDE_PATH
+
+from .conftest import RUN_ID, RUN_LABEL, scc
+
+
+@pytest.mark.images
+def test_doctor_passes_every_check_on_a_ready_machine() -> None:
+    result = scc("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(result.out)}
+    assert result.code == 0, checks
+    assert {"engine", "gateway isolation", "guard canary", "proxy canary"} <= set(
+        checks
+    )
+    assert all(c["ok"] for c in checks.values())
+
+
+def test_doctor_reports_an_unreachable_engine() -> None:
+    result = scc("doctor", DOCKER_HOST="unix:///nonexistent.sock")
+    assert result.code == 1
+    assert result.out.startswith("FAIL  engine: cannot reach the Docker engine")
+
+
+@pytest.mark.docker
+def test_probe_refuses_to_start_where_the_host_answers_at_the_gateway(
+    docker_client, agent_image: str
+) -> None:
+    labels = {"scc.test": "1", RUN_LABEL: RUN_ID}
+    network = docker_client.networks.create(
+        f"scc-sandbox-test-open-{RUN_ID}", driver="bridge", labels=labels
+    )
+    try:
+        gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
+        container = docker_client.containers.run(
+            agent_image,
+            [
+                "python3",
+                "-I",
+                "-S",
+                PRELUDE_PATH,
+                "probe",
+                gateway,
+                "--",
+                "echo",
+                "ran",
+            ],
+            network=network.name,
+            sysctls=FAST_ARP,
+            labels=labels,
+            detach=True,
+            volumes={str(PRELUDE): {"bind": PRELUDE_PATH, "mode": "ro"}},
+        )
+        status = container.wait(timeout=30)["StatusCode"]
+        output = container.logs().decode()
+        container.remove(force=True)
+    finally:
+        network.remove()
+    assert status == 125
+    assert "ran" not in output
+    assert f"the host answers at the internal gateway {gateway}" in output

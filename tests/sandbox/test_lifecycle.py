@@ -1,0 +1,148 @@
+"""Sessions end clean: stop, signals, a killed scc, and many cycles."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import SCC, scc, session_leftovers
+
+pytestmark = [pytest.mark.docker]
+
+
+def _spawn(
+    workspace: Path, image: str, *args: str, mode: str = "open"
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            SCC,
+            "run",
+            str(workspace),
+            "--network",
+            mode,
+            "--image",
+            image,
+            *args,
+            "--",
+            "sleep",
+            "60",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _wait_for(predicate, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _running(workspace: Path) -> list[dict]:
+    rows = json.loads(scc("list", "--json").out)
+    return [
+        r for r in rows if r["workspace"] == str(workspace) and r["status"] == "running"
+    ]
+
+
+def test_missing_image_is_one_line_and_leaves_nothing(
+    workspace: Path, docker_client
+) -> None:
+    result = scc(
+        "run",
+        str(workspace),
+        "--network",
+        "open",
+        "--image",
+        "scc-no-such-image:0",
+        "--",
+        "true",
+    )
+    assert result.code == 1
+    assert result.err == (
+        "scc: error: image scc-no-such-image:0 not found; "
+        "build it with `scc image build`\n"
+    )
+    assert session_leftovers(docker_client) == []
+
+
+def test_stop_ends_a_running_session_and_removes_everything(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    proc = _spawn(workspace, agent_image)
+    _wait_for(lambda: _running(workspace))
+    [row] = _running(workspace)
+    stopped = scc("stop", row["session"])
+    assert stopped.code == 0, stopped.err
+    assert proc.wait(timeout=20) != 0
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signals_tear_the_session_down(
+    workspace: Path, agent_image: str, docker_client, signum: int
+) -> None:
+    proc = _spawn(workspace, agent_image)
+    _wait_for(lambda: _running(workspace))
+    proc.send_signal(signum)
+    proc.wait(timeout=20)
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.8])
+def test_killing_scc_mid_start_leaves_nothing_after_prune(
+    workspace: Path, agent_image: str, docker_client, delay: float
+) -> None:
+    proc = _spawn(workspace, agent_image)
+    time.sleep(delay)
+    proc.kill()
+    proc.wait()
+    pruned = scc("prune")
+    assert pruned.code == 0, pruned.err
+    assert session_leftovers(docker_client) == []
+
+
+def test_prune_spares_running_sessions(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    proc = _spawn(workspace, agent_image)
+    _wait_for(lambda: _running(workspace))
+    scc("prune")
+    assert _running(workspace)
+    proc.terminate()
+    proc.wait(timeout=20)
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.slow
+def test_twenty_start_stop_cycles_leave_nothing(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    for _ in range(20):
+        proc = _spawn(workspace, agent_image)
+        _wait_for(lambda: _running(workspace))
+        [row] = _running(workspace)
+        assert scc("stop", row["session"]).code == 0
+        proc.wait(timeout=20)
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.images
+@pytest.mark.parametrize("delay", [0.3, 0.7])
+def test_killing_scc_mid_start_in_enforced_mode_leaves_nothing_after_prune(
+    workspace: Path, agent_image: str, docker_client, delay: float
+) -> None:
+    proc = _spawn(workspace, agent_image, mode="web-egress-enforced")
+    time.sleep(delay)
+    proc.kill()
+    proc.wait()
+    time.sleep(0.5)  # nothing may still be on its way once scc is gone
+    assert scc("prune").code == 0
+    assert session_leftovers(docker_client) == []
