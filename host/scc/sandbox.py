@@ -27,6 +27,7 @@ from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 from scc import __version__
 from scc import session as ids
 from scc.errors import PolicyBlocked, SccError
+from scc.managed import MANAGED_DIR, image_settings, managed_files
 from scc.merge import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ PASSED_VARIABLES = ("TERM", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "NO
 AGENT_HOME = "/home/agent"
 STATE_PATHS = {"claude": f"{AGENT_HOME}/.claude", "codex": f"{AGENT_HOME}/.codex"}
 STATE_VARIABLES = {"claude": "CLAUDE_CONFIG_DIR", "codex": "CODEX_HOME"}
-CLAUDE_MANAGED = "/etc/claude-code/managed-settings.json"
 RELAY_DIR = "/run/scc-relay"
 RELAY_SOCKET = f"{RELAY_DIR}/proxy.sock"
 SQUID_CONF = "/etc/squid/scc/squid.conf"
@@ -258,10 +258,11 @@ def _agent_plan(
     if settings.ca_cert:
         mounts.append(Mount(CA_PATH, str(settings.ca_cert.resolve()), read_only=True))
         env |= dict.fromkeys(CA_VARIABLES, CA_PATH)
-    if settings.agent_settings and settings.provider == "claude":
-        mounts.append(
-            Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), read_only=True)
-        )
+    if settings.provider == "claude":
+        mounts += [
+            Mount(f"{MANAGED_DIR}/{name}", str(run / f"claude-{name}"), read_only=True)
+            for name in managed_files({}, settings.agent_settings)
+        ]
     argv = command or [settings.provider]
     return ContainerPlan(
         name=f"scc-{sid}-agent",
@@ -455,11 +456,13 @@ class Sandbox:
     def create(self) -> Any:
         """Everything up to a created (not started) agent; the proxy is starting."""
         with _docker_errors():
+            managed = self._pool.submit(self._image_settings)
             self._write_files()
             for volume in self.plan.volumes:
                 self._volume(volume)
             list(self._pool.map(self._network, self.plan.networks))
             values = {"gateway": self._gateway()} if self._internal() else {}
+            self._write_managed(managed.result())
             if self.plan.proxy:
                 self._proxy = self._pool.submit(self._start_proxy)
             self.agent = self._container(self.plan.agent, values)
@@ -505,10 +508,6 @@ class Sandbox:
         (run / "resolv.conf").write_text(
             "# scc: no DNS inside the sandbox\noptions attempts:1 timeout:1\n"
         )
-        if self.settings.agent_settings:
-            (run / "agent-settings.json").write_text(
-                json.dumps(self.settings.agent_settings)
-            )
         if self.plan.proxy:
             from scc_guard.squid import render_squid_conf
 
@@ -524,6 +523,22 @@ class Sandbox:
         if git.is_dir():
             (git / "hooks").mkdir(exist_ok=True)
             (git / "config").touch(exist_ok=True)
+
+    def _image_settings(self) -> dict[str, Any] | None:
+        if self.settings.provider != "claude":
+            return None
+        labels = ids.labels(self.plan.session, "state")
+        return image_settings(self.client, self.plan.agent.image, labels)
+
+    def _write_managed(self, image: dict[str, Any] | None) -> None:
+        """Claude Code's managed files: the image's settings keep the guard hook."""
+        if image is None:
+            return
+        run = Path(self.plan.audit_dir, "run")
+        for name, content in managed_files(image, self.settings.agent_settings).items():
+            path = run / f"claude-{name}"
+            path.write_text(json.dumps(content, indent=2))
+            path.chmod(0o644)
 
     def _volume(self, volume: VolumePlan) -> None:
         import docker.errors
