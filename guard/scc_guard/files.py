@@ -62,23 +62,58 @@ def judge_rm(args: list[str], scope: Scope) -> None:
 
 def judge_removal(target: str, scope: Scope, how: str) -> None:
     """Block a recursive removal of `target` that must not happen."""
-    if target.startswith(DYN):
+    if DYN in target:
         scope.unverifiable(f"{how} of a path computed at run time")
-    if DYN in target and ".." in target:
-        scope.unverifiable(f"{how} of a path computed at run time")
-    glob = posixpath.basename(target.rstrip("/")) in {"*", ".*", "{*,.*}"}
-    base = posixpath.dirname(target.rstrip("/")) if glob else target
-    path = scope.resolve(base.replace(DYN, "x") or ".")
+    for cwd in scope.possible_cwds():
+        _judge_removal_from(target, cwd, scope, how)
+
+
+def _judge_removal_from(target: str, cwd: str | None, scope: Scope, how: str) -> None:
+    stripped = target.rstrip("/") or "/"
+    name = posixpath.basename(stripped)
+    glob = is_pattern(name)
+    base = posixpath.dirname(stripped) if glob else target
+    path = scope.resolve(base or ".", cwd)
     if path is None:
         scope.unverifiable(f"{how} {target}: the current directory is not known")
         return
-    reason = _protected(path, scope)
+    if is_pattern(path):
+        scope.unverifiable(f"{how} {target}: a directory name is a pattern")
+    narrow = glob and not is_broad(name)
+    reason = _protected(posixpath.join(path, "x") if narrow else path, scope)
     if reason:
         scope.block("files-recursive-delete", f"{how} {target} would delete {reason}")
-    if glob and path in {scope.workspace, HOME, "/"}:
+    if glob and path in {scope.workspace, HOME, "/"} and is_broad(name):
         scope.block("files-recursive-delete", f"{how} {target} empties {path}")
-    if posixpath.basename(path) == ".git":
+    if glob and name.startswith(".") and _matches(".git", name):
+        scope.block("files-recursive-delete", f"{how} {target} may delete .git")
+    if ".git" in path.split("/"):
         scope.block("files-recursive-delete", f"{how} {target} deletes git history")
+
+
+def is_pattern(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
+def _matches(name: str, pattern: str) -> bool:
+    from fnmatch import fnmatchcase  # only for patterns: keeps shims lean
+
+    return fnmatchcase(name, pattern)
+
+
+def is_broad(pattern: str) -> bool:
+    """A pattern with nothing literal in it (`*`, `?*`, `[!.]*`) matches almost all."""
+    literal, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        close = pattern.find("]", index + 2) if char == "[" else -1
+        if close > 0:
+            index = close + 1
+            continue
+        if char not in "*?{},.":
+            literal.append(char)
+        index += 1
+    return not literal
 
 
 def _protected(path: str, scope: Scope) -> str | None:
@@ -100,22 +135,85 @@ def _contains(outer: str, inner: str) -> bool:
     return inner == outer or inner.startswith(outer.rstrip("/") + "/")
 
 
-def judge_find(args: list[str], scope: Scope) -> None:
-    if "-delete" not in args:
-        return
+_FIND_PATTERNS = frozenset(
+    {"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"}
+)
+_FIND_ACTIONS = frozenset({"-delete", "-exec", "-execdir", "-ok", "-okdir"})
+_FIND_BRANCHES = frozenset({"-o", "-or", "!", "-not", ","})
+
+
+def find_roots(args: list[str]) -> list[str]:
     roots = []
     for arg in args:
         if arg.startswith("-") or arg in {"(", "!", ")"}:
             break
         roots.append(arg)
-    filtered = any(arg in _FIND_FILTERS for arg in args)
-    for root in roots or ["."]:
-        path = scope.resolve(root) if not root.startswith(DYN) else None
-        if path is None:
+    return roots or ["."]
+
+
+def find_narrows(args: list[str]) -> bool:
+    """Whether find's tests surely exclude most entries and .git.
+
+    A name pattern with something literal in it narrows; `-name '*'`, a
+    pattern that matches .git, or any `-o`/`!` (which can undo a test) do not.
+    """
+    actions = [i for i, arg in enumerate(args) if arg in _FIND_ACTIONS]
+    args = args[: actions[0]] if actions else args  # tests after it do not count
+    if any(arg in _FIND_BRANCHES for arg in args):
+        return False
+    narrowed = False
+    for index, arg in enumerate(args[:-1]):
+        if arg not in _FIND_FILTERS:
+            continue
+        value = args[index + 1]
+        if DYN in value:
+            return False
+        if arg in _FIND_PATTERNS:
+            base = value.rsplit("/", 1)[-1]
+            if is_broad(base) or _matches(".git", base.lower()):
+                return False
+            narrowed = True
+        elif arg in {"-regex", "-iregex"}:
+            if not any(char.isalnum() for char in value) or "git" in value:
+                return False
+            narrowed = True
+    return narrowed
+
+
+def find_matches_safe(
+    args: list[str], scope: Scope, outside: bool = False
+) -> list[str] | None:
+    """The roots, when every path find can match is removable; else None.
+
+    Paths matched under a root strictly inside the workspace are removable,
+    and so are those under the workspace root or home when a test narrows
+    them (`outside`: under any directory but / when a test narrows them).
+    """
+    narrows = find_narrows(args)
+    roots: list[str] = []
+    for root in find_roots(args):
+        if DYN in root or is_pattern(root):
+            return None
+        for cwd in scope.possible_cwds():
+            path = scope.resolve(root, cwd)
+            if path is None or ".git" in path.split("/"):
+                return None
+            inside = _protected(path, scope) is None
+            at_root = path in {scope.workspace, HOME} or (outside and path != "/")
+            if not (inside or (at_root and narrows)):
+                return None
+            roots.append(path)
+    return roots
+
+
+def judge_find(args: list[str], scope: Scope) -> None:
+    if "-delete" not in args:
+        return
+    for root in find_roots(args):
+        if root.startswith(DYN):
             scope.unverifiable("find -delete under a path not known until run time")
-            return
-        reason = _protected(path, scope)
-        if reason and (path == "/" or not filtered):
-            scope.block(
-                "files-recursive-delete", f"find {root} -delete would delete {reason}"
-            )
+    if find_matches_safe(args, scope, outside=True) is None:
+        scope.block(
+            "files-recursive-delete",
+            "find -delete could reach the workspace root, .git, home or the system",
+        )

@@ -90,6 +90,8 @@ _EXEC_SUFFIXES = (
     ".proxy",
     ".insteadof",
     ".pushinsteadof",
+    ".defaultkeycommand",
+    ".extcmd",
 )
 _EXEC_PREFIXES = ("pager.", "alias.", "includeif.", "hook.")
 _FILE_KEYS = frozenset({"include.path", "core.hookspath"})
@@ -116,6 +118,7 @@ _UNVERIFIABLE_ENV = frozenset(
         "GIT_CONFIG_SYSTEM",
         "GIT_CONFIG",
         "GIT_TEMPLATE_DIR",
+        "GIT_ALLOW_PROTOCOL",
     }
 )
 
@@ -284,12 +287,91 @@ def judge_git(argv: list[str], scope: Scope) -> None:
     if args[:1] == ["--help"]:
         return
     scope.show(f"git {sub}")
+    alias = _alias_of(sub, configs)
+    if alias is not None:
+        _judge_alias(alias, args, scope, configs)
+        return
+    if sub not in BUILTINS:
+        scope.unverifiable(
+            f"git {sub} is not a git command: it may be an alias from config"
+        )
+    if sub in _TRANSPORTS:
+        _judge_transport(sub, args, scope)
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
         known = len(scope.unsure)
         handler(args, scope, configs)
         if len(scope.unsure) > known:
             scope.unverifiable(scope.unsure.pop())
+
+
+def _alias_of(sub: str, configs: list[str]) -> str | None:
+    """The alias `sub` names in `-c` settings (git's own commands win)."""
+    if sub in BUILTINS:
+        return None
+    found = None
+    for setting in configs:
+        key, _, value = setting.partition("=")
+        if key.lower() == f"alias.{sub.lower()}":
+            found = value
+    return found
+
+
+def _judge_alias(value: str, args: list[str], scope: Scope, configs: list[str]) -> None:
+    """An alias used with arguments: judge what git will really run.
+
+    The `-c` settings stay in force, so an alias may name another one.
+    """
+    if value.startswith("!"):
+        quoted = " ".join("'" + arg.replace("'", "'\\''") + "'" for arg in args)
+        _judge_shell(f"{value[1:]} {quoted}", scope)
+        return
+    from scc_guard.shell import split_words
+
+    settings = [f"-c{setting}" for setting in configs]
+    words = split_words(value, scope)
+    judge_git(["git", *settings, *words, *args], scope.deeper())
+
+
+_TRANSPORTS = frozenset(
+    {
+        "clone",
+        "fetch",
+        "pull",
+        "push",
+        "ls-remote",
+        "send-pack",
+        "fetch-pack",
+        "archive",
+        "submodule",
+        "remote",
+    }
+)
+_TRANSPORT_PROGRAMS = ("upload-pack", "receive-pack", "exec")
+
+
+def _judge_transport(sub: str, args: list[str], scope: Scope) -> None:
+    """--upload-pack, --receive-pack, --exec (and clone -u) name programs
+    that run through the shell; ext:: URLs run commands."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("ext::"):
+            scope.unverifiable(f"{arg!r}: the ext:: transport runs a command")
+        name, equals, value = arg.partition("=")
+        runs = (
+            name.startswith("--")
+            and len(name) > 4
+            and any(program.startswith(name[2:]) for program in _TRANSPORT_PROGRAMS)
+        )
+        if sub == "clone" and arg.startswith("-u") and not arg.startswith("--"):
+            runs, equals, value = True, "=" if arg[2:] else "", arg[2:]
+        if runs:
+            _judge_shell(value if equals else _next(args, index), scope)
+
+
+def _next(args: list[str], index: int) -> str:
+    return args[index + 1] if index + 1 < len(args) else ""
 
 
 def judge_config(key: str, value: str, scope: Scope) -> None:
@@ -305,6 +387,8 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
 
             judge_git(["git", *split_words(value, scope)], scope)
         return
+    if lowered in {"protocol.allow", "protocol.ext.allow"} and value != "never":
+        scope.unverifiable(f"git config {key} lets ext:: URLs run commands")
     if lowered in _FILE_KEYS or lowered.startswith("includeif."):
         scope.unverifiable(f"git config {key} makes git read or run other files")
     if (
@@ -312,7 +396,7 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
         or lowered.startswith(_EXEC_PREFIXES)
         or (lowered.endswith(_EXEC_SUFFIXES) and lowered.count(".") >= 1)
     ):
-        _judge_shell(value, scope)
+        _judge_shell(value.removeprefix("!"), scope)
     if (
         lowered.startswith("remote.")
         and lowered.endswith(".push")
@@ -461,6 +545,33 @@ BUILTINS = frozenset(
         "write-tree",
         "filter-repo",
         "lfs",
+        "subtree",
+        "stage",
+        "backfill",
+        "bugreport",
+        "diagnose",
+        "replay",
+        "scalar",
+        "shell",
+        "credential-cache",
+        "credential-store",
+        "fmt-merge-msg",
+        "mailinfo",
+        "mailsplit",
+        "patch-id",
+        "imap-send",
+        "merge-index",
+        "merge-one-file",
+        "pack-redundant",
+        "quiltimport",
+        "http-fetch",
+        "svn",
+        "p4",
+        "cvsimport",
+        "cvsexportcommit",
+        "cvsserver",
+        "archimport",
+        "daemon",
     ]
 )
 """Git's own commands; any other subcommand may be an alias from config."""
@@ -568,6 +679,23 @@ def _checkout(args: list[str], scope: Scope, configs: list[str]) -> None:
             "git-discard-changes",
             f"git checkout {before[0]} overwrites work tree files",
         )
+
+
+def checkout_target(args: list[str]) -> str | None:
+    """The one name `git checkout NAME` got, when git may read it as a path.
+
+    Only run time can tell a branch from a file; the git shim asks.
+    """
+    from scc_guard.policyfile import PolicyView
+
+    try:
+        found = read_options(args, _CHECKOUT, Scope(PolicyView()))
+    except Exception:  # whatever the static reading made of it stands
+        return None
+    creating = found.has("b", "B", "orphan", "patch", "detach")
+    if creating or found.with_dashes is not None or len(found.positionals) != 1:
+        return None
+    return found.positionals[0]
 
 
 def _looks_like_path(name: str) -> bool:
@@ -719,6 +847,40 @@ def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
         _judge_shell(command, scope)
 
 
+def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _DIFFTOOL, scope)
+    for command in found.values.get("extcmd", []):
+        _judge_shell(command, scope)
+
+
+def _read_tree(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _READ_TREE, scope)
+    if found.has("u") and found.has("reset"):
+        scope.block(
+            "git-discard-changes", "git read-tree -u --reset overwrites local changes"
+        )
+
+
+def _checkout_index(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _CHECKOUT_INDEX, scope)
+    if found.has("force"):
+        scope.block(
+            "git-discard-changes", "git checkout-index -f overwrites local changes"
+        )
+
+
+_DIFFTOOL = Spec(
+    "extcmd/x:= tool/t:= tool-help dir-diff/d no-prompt/y prompt gui/g "
+    "symlinks trust-exit-code"
+)
+_READ_TREE = Spec(
+    "m u reset i trivial aggressive prefix:= index-output:= exclude-per-directory:= "
+    "dry-run/n verbose/v no-sparse-checkout empty quiet/q recurse-submodules"
+)
+_CHECKOUT_INDEX = Spec(
+    "u index all/a force/f quiet/q no-create/n prefix:= stage:= temp stdin/z "
+    "ignore-skip-worktree-bits"
+)
 _PUSH = Spec(
     "force/f force-with-lease:? force-if-includes mirror delete/d prune all "
     "branches tags follow-tags dry-run/n porcelain atomic set-upstream/u "
@@ -803,4 +965,9 @@ _SUBCOMMANDS = {
     "submodule": _submodule,
     "bisect": _bisect,
     "pull": _pull,
+    "send-pack": _push,
+    "difftool": _difftool,
+    "mergetool": _difftool,
+    "read-tree": _read_tree,
+    "checkout-index": _checkout_index,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 from scc_guard.audit import record
@@ -26,18 +27,30 @@ SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "local_shell"})
 EXIT_HOOK_BLOCK = 2
 
 
+DEADLINE_SECONDS = 20
+"""Answer well inside the agents' hook timeout: a timed-out hook fails open."""
+
+
 def run_hook(agent: str, policy_path: str, audit_dir: str) -> int:
     try:
+        signal.signal(signal.SIGALRM, _deadline)
+        signal.alarm(DEADLINE_SECONDS)
         raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         verdict = _decide(agent, raw, policy_path, audit_dir)
+        signal.alarm(0)
         if verdict is not None and not verdict.allowed:
             _deny(verdict)
     except BaseException as exc:  # a hook must never fail open
         try:
+            signal.alarm(0)
             _deny(Verdict(False, "internal-error", f"guard hook error: {exc!r}"))
         except BaseException:
             return EXIT_HOOK_BLOCK
     return 0
+
+
+def _deadline(signum: int, frame: object) -> None:
+    raise TimeoutError(f"no decision within {DEADLINE_SECONDS} s")
 
 
 def _decide(agent: str, raw: bytes, policy_path: str, audit_dir: str) -> Verdict | None:

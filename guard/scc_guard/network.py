@@ -304,7 +304,48 @@ _SCP_VALUES = frozenset("cDFiJlPSXo")
 _NC_VALUES = frozenset("eIiMmOPpqsTVwXxc")
 
 
+def tool_name(program: str) -> str | None:
+    """The network tool `program` is (Debian's nc.openbsd is nc), or None."""
+    if program in TOOLS:
+        return program
+    base = program.partition(".")[0]
+    return base if base in {"nc", "netcat", "ncat"} and base != program else None
+
+
+_PROXY_VARIABLES = frozenset(
+    {"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "socks_proxy"}
+)
+_CONFIG_VARIABLES = frozenset({"CURL_HOME", "WGETRC", "CURL_CA_BUNDLE"})
+
+
+def judge_environment(assignments: list[str], scope: Scope) -> None:
+    """Proxy and configuration variables steer where network tools connect.
+
+    A proxy must be an allowed host; NO_PROXY='*' bypasses the egress proxy;
+    CURL_HOME and WGETRC load configuration the guard cannot see.
+    """
+    for assignment in assignments:
+        name, _, value = assignment.partition("=")
+        lowered = name.lower()
+        if lowered in _PROXY_VARIABLES and value:
+            judge_hosts(name, [url_host(value, scope)], scope)
+        elif lowered == "no_proxy" and ("*" in value or DYN in value):
+            if scope.policy.network_mode != "open":
+                scope.block("network-egress", f"{name}={value} bypasses the proxy")
+        elif name in _CONFIG_VARIABLES and scope.policy.network_mode != "open":
+            scope.unverifiable(f"{name} makes a network tool read other settings")
+
+
+def judge_fetcher_environment(assignments: list[str], scope: Scope) -> None:
+    """curl reads $HOME/.curlrc or $XDG_CONFIG_HOME/curlrc, wget $HOME/.wgetrc."""
+    for assignment in assignments:
+        name = assignment.partition("=")[0]
+        if name in {"HOME", "XDG_CONFIG_HOME"} and scope.policy.network_mode != "open":
+            scope.unverifiable(f"{name} makes a network tool read other settings")
+
+
 def judge_tool(program: str, args: list[str], scope: Scope) -> None:
+    program = tool_name(program) or program
     tool = "nc" if program in {"ncat", "netcat"} else program
     judge_hosts(program, _HOSTS[tool](args, scope), scope)
 
@@ -568,8 +609,13 @@ def _rsync(args: list[str], scope: Scope) -> list[str]:
         if name in {"-e", "--rsh"}:
             value = value if equals else (args[index] if index < len(args) else "")
             index += 0 if equals else 1
-            if value.split()[:1] != ["ssh"]:
-                scope.unverifiable("rsync -e runs a program other than ssh")
+            words = value.split()
+            if words[:1] != ["ssh"] or any(char in value for char in "'\"\\$`"):
+                scope.unverifiable("rsync -e runs a program other than plain ssh")
+            found, operands = _ssh_options(words[1:], _SSH_VALUES, scope, "ssh")
+            if operands:
+                scope.unverifiable("rsync -e passes operands to ssh")
+            hosts += found
             continue
         if arg.startswith("--") and not equals and name in _RSYNC_LONG_VALUES:
             index += 1

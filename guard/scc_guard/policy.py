@@ -28,7 +28,7 @@ class NetworkMode(StrEnum):
 class RuleSetting(BaseModel):
     """The state of one guard rule, as the merged policy left it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
     absolute: bool = Field(
@@ -39,7 +39,7 @@ class RuleSetting(BaseModel):
 class Policy(BaseModel):
     """What the guard enforces for one session."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = Field(default=1, ge=1, le=1)
     session: str = Field(
@@ -109,7 +109,7 @@ def load_policy(path: str | Path = POLICY_PATH) -> Policy:
     if len(raw) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy {path} is larger than {MAX_POLICY_BYTES} bytes")
     try:
-        return Policy.model_validate_json(raw)
+        return Policy.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "policy"

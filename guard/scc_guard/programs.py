@@ -49,11 +49,48 @@ STDIN_UNKNOWN = DYN + "unknown"
 STDIN_NETWORK = DYN + "network"
 
 SHELLS = frozenset(
-    {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox-sh"}
+    {
+        "sh",
+        "bash",
+        "rbash",
+        "dash",
+        "zsh",
+        "ksh",
+        "ksh93",
+        "mksh",
+        "pdksh",
+        "oksh",
+        "yash",
+        "ash",
+        "fish",
+        "csh",
+        "tcsh",
+        "busybox-sh",
+    }
 )
 INTERPRETERS = frozenset(
-    {"python", "python2", "python3", "node", "nodejs", "perl", "ruby", "php", "bun"}
+    {
+        "python",
+        "python2",
+        "python3",
+        "pypy",
+        "pypy3",
+        "node",
+        "nodejs",
+        "deno",
+        "perl",
+        "ruby",
+        "php",
+        "bun",
+        "lua",
+        "luajit",
+        "tclsh",
+        "Rscript",
+        "osascript",
+    }
 )
+STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+"""Script paths that read the shell's stdin."""
 _SPAWNERS = (
     "subprocess",
     "os.system",
@@ -74,10 +111,12 @@ _SPAWNERS = (
     "passthru",
     "bun.spawn",
     "deno.command",
+    "system ",
+    "system\t",
+    "exec ",
 )
-_ENV_VALUE_OPTIONS = frozenset(
-    {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}
-)
+_ENV_VALUE_OPTIONS = frozenset({"-u", "--unset", "-C", "--chdir"})
+_ENV_VALUE_LETTERS = frozenset("uCS")
 _SUDO_VALUE_OPTIONS = frozenset("ugpCDrtUTRhc")
 
 
@@ -90,11 +129,14 @@ def judge_words(
     """Raise Blocked when the command `words` (with `env` assignments) may not run."""
     if env:
         git.judge_assignments(list(env), scope)
+        network.judge_environment(env, scope)
     if not words:
         return
     name = words[0]
     if DYN in name:
         scope.unverifiable("the program name is computed at run time")
+    if name != "[" and any(char in name for char in "*?["):
+        scope.unverifiable("the program name is a file name pattern")
     program = posixpath.basename(name) if "/" in name else name
     scope.show(f"program {program}: {' '.join(_printable(words[1:]))}")
     handler = _HANDLERS.get(program)
@@ -106,7 +148,9 @@ def judge_words(
         _judge_shell(program, words[1:], scope, stdin)
     elif _is_interpreter(program):
         _judge_interpreter(program, words[1:], scope, stdin)
-    elif program in network.TOOLS:
+    elif network.tool_name(program) is not None:
+        if program in network.FETCHERS:
+            network.judge_fetcher_environment(env or [], scope)
         network.judge_tool(program, words[1:], scope)
 
 
@@ -147,8 +191,13 @@ def is_assignment(word: str) -> bool:
     return bool(equals) and name.isidentifier()
 
 
-def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
-    """Judge shell source code (bash -c, eval, here-docs fed to a shell)."""
+def judge_script(
+    text: str, scope: Scope, stdin: str | None = None, same_shell: bool = False
+) -> None:
+    """Judge shell source code (bash -c, eval, here-docs fed to a shell).
+
+    `same_shell` (eval): a directory change inside holds afterwards too.
+    """
     if text.startswith(DYN):
         if text == STDIN_NETWORK:
             _downloaded("downloaded content is executed by a shell", scope)
@@ -156,7 +205,10 @@ def judge_script(text: str, scope: Scope, stdin: str | None = None) -> None:
         scope.unverifiable("the shell code is computed at run time")
     if DYN in text:
         scope.unverifiable("the shell code is computed at run time")
-    judge_text(text, scope.deeper(), stdin)
+    inner = scope.deeper()
+    judge_text(text, inner, stdin)
+    if same_shell:
+        scope.cwd, scope.others = inner.cwd, inner.others
 
 
 def _downloaded(reason: str, scope: Scope) -> None:
@@ -173,7 +225,7 @@ def _is_interpreter(program: str) -> bool:
 
 
 def _sudo(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
-    index = 0
+    index, inner = 0, scope.deeper()
     while index < len(args):
         arg = args[index]
         if arg == "--":
@@ -184,64 +236,100 @@ def _sudo(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
         if DYN in arg:
             scope.unverifiable(f"{program} option computed at run time")
         if arg.startswith("--"):
-            if "=" not in arg and arg in {
-                "--user",
-                "--group",
-                "--host",
-                "--prompt",
-                "--chdir",
-                "--role",
-                "--type",
-                "--close-from",
-                "--other-user",
-                "--command-timeout",
-                "--chroot",
-            }:
+            name, equals, value = arg.partition("=")
+            takes = not equals and name in _SUDO_LONG_VALUES
+            if name == "--login":
+                inner.enter_directory(DYN)
+            if name == "--chdir" or name == "--chroot":
+                inner.enter_directory(value if equals else _next(args, index))
+            index += 2 if takes else 1
+            continue
+        letters = arg[1:]
+        position = next(
+            (i for i, letter in enumerate(letters) if letter in _SUDO_VALUE_OPTIONS), -1
+        )
+        if position >= 0:
+            value = letters[position + 1 :]
+            if not value:
+                value = _next(args, index)
                 index += 1
-        elif arg[-1] in _SUDO_VALUE_OPTIONS and not any(
-            letter in _SUDO_VALUE_OPTIONS for letter in arg[1:-1]
-        ):
-            index += 1
+            if letters[position] in "DR":
+                inner.enter_directory(value)
+        if "i" in letters[: position if position >= 0 else None]:
+            inner.enter_directory(DYN)  # a login shell starts in its home
         index += 1
     # -e / --edit (sudoedit) and -l / -v take no command; the rest runs as given.
-    judge_words(args[index:], scope.deeper(), stdin)
+    judge_words(args[index:], inner, stdin)
+
+
+_SUDO_LONG_VALUES = frozenset(
+    {
+        "--user",
+        "--group",
+        "--host",
+        "--prompt",
+        "--chdir",
+        "--role",
+        "--type",
+        "--close-from",
+        "--other-user",
+        "--command-timeout",
+        "--chroot",
+    }
+)
 
 
 def _env(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
     index = 0
     assignments: list[str] = []
+    inner = scope.deeper()
     while index < len(args):
         arg = args[index]
         if arg == "--":
             index += 1
             break
-        if arg.startswith("-S") or arg.startswith("--split-string"):
-            text = _option_value(arg, args, index, "-S", "--split-string")
-            if text is None:
-                scope.unverifiable("env -S without a string")
-                return
-            skip = 2 if arg in {"-S", "--split-string"} else 1
-            rest = args[index + skip :]
-            split = _split_env_string(text, scope)
-            judge_words(split + rest, scope.deeper(), stdin, assignments)
-            return
-        if arg in _ENV_VALUE_OPTIONS:
-            index += 2
+        if DYN in arg and arg.startswith("-"):
+            scope.unverifiable("env option computed at run time")
+        name, equals, value = arg.partition("=")
+        if arg.startswith("--") and name in {"--split-string", "--chdir"}:
+            value, index = (
+                (value, index + 1) if equals else (_next(args, index), index + 2)
+            )
+            option = "S" if name == "--split-string" else "C"
+        elif arg.startswith("--"):
+            index += 2 if arg in _ENV_VALUE_OPTIONS else 1
             continue
-        if arg.startswith("-") and arg != "-":
-            if DYN in arg:
-                scope.unverifiable("env option computed at run time")
+        elif arg.startswith("-") and arg != "-":
+            letters = arg[1:]
+            position = next(
+                (i for i, letter in enumerate(letters) if letter in _ENV_VALUE_LETTERS),
+                -1,
+            )
+            if position < 0:
+                index += 1
+                continue
+            option = letters[position]
+            value = letters[position + 1 :]
+            if value:
+                index += 1
+            else:
+                value, index = _next(args, index), index + 2
+        elif arg == "-":
             index += 1
             continue
-        if arg == "-":
-            index += 1
-            continue
-        if "=" in arg and not arg.startswith("="):
+        elif equals and not arg.startswith("="):
             assignments.append(arg)
             index += 1
             continue
-        break
-    judge_words(args[index:], scope.deeper(), stdin, assignments)
+        else:
+            break
+        if option == "C":
+            inner.enter_directory(value)
+        elif option == "S":
+            split = _split_env_string(value, scope)
+            judge_words(split + args[index:], inner, stdin, assignments)
+            return
+    judge_words(args[index:], inner, stdin, assignments)
 
 
 def _option_value(
@@ -370,10 +458,22 @@ def _find(program: str, args: list[str], scope: Scope, stdin: str | None) -> Non
             end = index + 1
             while end < len(args) and args[end] not in {";", "+"}:
                 end += 1
-            template = [word.replace("{}", DYN) for word in args[index + 1 : end]]
-            judge_words(template, scope.deeper())
+            template = args[index + 1 : end]
+            for found in _find_matches(template, args, scope):
+                words = [word.replace("{}", found) for word in template]
+                judge_words(words, scope.deeper())
             index = end
         index += 1
+
+
+def _find_matches(template: list[str], args: list[str], scope: Scope) -> list[str]:
+    """What `{}` may stand for: a path under each root when that is safe to know."""
+    exact = all(word == "{}" for word in template if "{}" in word)
+    if template[:1] and posixpath.basename(template[0]) == "rm" and exact:
+        roots = files.find_matches_safe(args, scope)
+        if roots is not None:
+            return [posixpath.join(root, "found") for root in roots]
+    return [DYN]
 
 
 def _parallel(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -396,15 +496,21 @@ def _busybox(program: str, args: list[str], scope: Scope, stdin: str | None) -> 
 
 
 def _eval(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
-    judge_script(" ".join(args), scope, stdin)
+    if args[:1] == ["--"]:
+        args = args[1:]
+    judge_script(" ".join(args), scope, stdin, same_shell=True)
 
 
 def _source(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    if args[:1] == ["--"]:
+        args = args[1:]
     if not args:
         return
     target = args[0]
     if target.startswith(DYN):
         _judge_generated(target, scope)
+    if target in STDIN_FILES and stdin is not None:
+        judge_script(stdin, scope)
     # A script file's body is not visible to a static guard (see docs/guard.md).
 
 
@@ -425,7 +531,7 @@ _SHELL_VALUE_OPTIONS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-fi
 def _judge_shell(
     program: str, args: list[str], scope: Scope, stdin: str | None
 ) -> None:
-    index, reads_stdin = 0, False
+    index, reads_stdin, command = 0, False, False
     while index < len(args):
         arg = args[index]
         if arg in {"--", "-"}:
@@ -438,52 +544,122 @@ def _judge_shell(
             break
         if DYN in arg:
             scope.unverifiable(f"{program} option computed at run time")
-        if arg.startswith("--"):
-            index += 1
-            continue
-        if "c" in arg[1:]:
-            if index + 1 >= len(args):
-                scope.unverifiable(f"{program} -c without code")
-            judge_script(args[index + 1], scope)
-            return
-        reads_stdin = reads_stdin or "s" in arg[1:]
+        if not arg.startswith("--"):
+            command = command or "c" in arg[1:]
+            reads_stdin = reads_stdin or "s" in arg[1:]
         index += 1
+    if command:
+        # The code is the first operand after every option (bash -c -x CODE).
+        if index >= len(args):
+            scope.unverifiable(f"{program} -c without code")
+            return
+        judge_script(args[index], scope)
+        return
     if index < len(args) and not reads_stdin:
         script = args[index]
         if script.startswith(DYN):
             _judge_generated(script, scope)
-        return  # a script file: its body is not visible (docs/guard.md)
+        if script not in STDIN_FILES:
+            return  # a script file: its body is not visible (docs/guard.md)
     if stdin is not None:
         judge_script(stdin, scope)
+
+
+_FAMILIES = {
+    "python": "python",
+    "pypy": "python",
+    "node": "node",
+    "nodejs": "node",
+    "bun": "node",
+    "deno": "node",
+    "perl": "perl",
+    "ruby": "ruby",
+    "php": "php",
+    "lua": "lua",
+    "luajit": "lua",
+}
+_CODE_OPTIONS = {
+    "python": frozenset({"-c"}),
+    "node": frozenset({"-e", "--eval", "-p", "--print"}),
+    "perl": frozenset({"-e", "-E"}),
+    "ruby": frozenset({"-e"}),
+    "php": frozenset({"-r"}),
+    "lua": frozenset({"-e"}),
+}
+_VALUE_OPTIONS = {
+    "python": frozenset({"-W", "-X", "-Q"}),
+    "node": frozenset(
+        {"-r", "--require", "--import", "--loader", "--experimental-loader", "-C"}
+    ),
+    "perl": frozenset({"-I", "-M", "-m", "-C", "-0"}),
+    "ruby": frozenset({"-r", "-I", "-C", "-E", "-K", "-F"}),
+    "php": frozenset({"-d", "-c", "-z"}),
+    "lua": frozenset({"-l"}),
+}
+_MODULE_OPTIONS = frozenset({"-m"})
+"""python -m runs an installed module, not text."""
 
 
 def _judge_interpreter(
     program: str, args: list[str], scope: Scope, stdin: str | None
 ) -> None:
+    family = _FAMILIES.get(program.rstrip("0123456789.-"), "")
+    codes = _CODE_OPTIONS.get(family, frozenset({"-c", "-e", "-E"}))
+    values = _VALUE_OPTIONS.get(family, frozenset())
     index = 0
     while index < len(args):
         arg = args[index]
-        if arg in {"-c", "-e", "-E", "--eval", "-p", "--print", "-r"}:
-            if index + 1 < len(args):
-                judge_code(args[index + 1], scope)
-            return
-        if arg == "-":
+        if arg in {"-", "--"}:
             break
-        if arg in {"-m", "-W", "-X", "-I", "-M", "--require", "-r"}:
-            return  # a module or option value: runs installed code, not text
         if not arg.startswith("-"):
             if arg.startswith(DYN):
                 _judge_generated(arg, scope)
-            return  # a script file
-        index += 1
+            if arg not in STDIN_FILES:
+                return  # a script file
+            break
+        if DYN in arg:
+            scope.unverifiable(f"{program} option computed at run time")
+        name, equals, value = arg.partition("=")
+        if arg in codes or (name in codes and equals):
+            code = value if equals else _next(args, index)
+            judge_code(code, scope, args[index + (1 if equals else 2) :])
+            return
+        if family == "python" and arg[1:2] != "-":
+            for position, letter in enumerate(arg[1:], start=1):
+                rest = arg[position + 1 :]
+                if letter == "c":
+                    after = args[index + (1 if rest else 2) :]
+                    judge_code(rest or _next(args, index), scope, after)
+                    return
+                if letter == "m":
+                    return  # a module: runs installed code, not text
+                if "-" + letter in values:
+                    index += 0 if rest else 1
+                    break
+            index += 1
+            continue
+        cluster = family in {"perl", "ruby"} and arg[1:2].isalpha()
+        if cluster and arg[-1] in "eE" and arg[1:].isalpha():
+            judge_code(_next(args, index), scope, args[index + 2 :])  # perl -ne
+            return
+        short = arg[:2]
+        if short in codes and len(arg) > 2 and arg[1] != "-":
+            judge_code(arg[2:], scope, args[index + 1 :])
+            return
+        if arg in _MODULE_OPTIONS and family != "node":
+            return
+        index += 2 if arg in values or (name in values and not equals) else 1
     if stdin is not None:
         if stdin == STDIN_NETWORK:
             _downloaded("downloaded content is run by an interpreter", scope)
-        judge_code(stdin, scope)
+        judge_code(stdin, scope, args[index + 1 :])
 
 
-def judge_code(code: str, scope: Scope) -> None:
-    """Interpreter code: when it spawns programs, judge the strings it passes."""
+def judge_code(code: str, scope: Scope, arguments: list[str] | None = None) -> None:
+    """Interpreter code: when it spawns programs, judge the strings it passes.
+
+    `arguments` given to the code (sys.argv, @ARGV) may be what it runs.
+    """
     if code.startswith(STDIN_NETWORK):
         _downloaded("downloaded content is run by an interpreter", scope)
         return
@@ -492,11 +668,65 @@ def judge_code(code: str, scope: Scope) -> None:
         return
     if DYN in code:
         scope.unverifiable("interpreter code that runs programs is built at run time")
-    strings = _string_literals(code)
+    _judge_strings(_string_literals(code) + list(arguments or []), scope)
+
+
+def _judge_strings(strings: list[str], scope: Scope) -> None:
+    """String literals of code that spawns programs: as shell text and as argv.
+
+    A single-line literal that is not valid shell (a message with an
+    apostrophe) cannot be run by a shell either and is skipped; the literals
+    are also judged together as one argv.
+    """
     for text in strings:
-        judge_script(text, scope)
+        _judge_literal(text, scope)
     if strings:
-        judge_script(" ".join(strings), scope)
+        _judge_literal(" ".join(strings), scope)
+        joined = " ".join(_quoted(text) for text in strings)
+        judge_script(joined, scope)
+
+
+def _judge_literal(text: str, scope: Scope) -> None:
+    from scc_guard.verdict import Blocked
+
+    try:
+        judge_script(text, scope)
+    except Blocked as blocked:
+        reason = blocked.verdict.reason
+        unparsable = reason.startswith("cannot verify: cannot parse")
+        # One line is parsed whole before any of it runs; more lines are not
+        # (and an escape in the literal may make a line break at run time).
+        multiline = "\n" in text or "\\" in text
+        if not unparsable or DYN in text or multiline or not _bash_rejects(text):
+            raise
+
+
+def _bash_rejects(text: str) -> bool:
+    """Whether bash itself finds `text` not valid shell (so a shell runs none).
+
+    Only asked about a literal the guard's parser failed on: a message such
+    as "it's done" is no command, but a construct the parser lacks might be.
+    `bash -n` reads without running anything.
+    """
+    import subprocess
+
+    try:
+        checked = subprocess.run(
+            ["/bin/bash", "--norc", "--noprofile", "-n", "-c", text],
+            capture_output=True,
+            env={},
+            timeout=2,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return checked.returncode == 2 or b"syntax error" in checked.stderr
+
+
+def _quoted(text: str) -> str:
+    if text and set(text) <= _PLAIN - {" ", "\t", "~", "="}:
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _string_literals(code: str) -> list[str]:
@@ -519,6 +749,38 @@ def _alias(program: str, args: list[str], scope: Scope, stdin: str | None) -> No
         _, equals, value = arg.partition("=")
         if equals:
             judge_script(value, scope)
+
+
+def _hash(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    if any(arg.startswith("-") and "p" in arg for arg in args):
+        scope.unverifiable("hash -p gives a program another name")
+
+
+def _awk(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    """awk programs run shell code through system(), `| "cmd"` and getline."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        arg = args[index]
+        if arg == "--":
+            index += 1
+            break
+        if arg in {"-f", "--file"} or arg.startswith("--file="):
+            return  # a program file: not visible (docs/guard.md)
+        index += 2 if arg in {"-v", "-F", "--assign", "--field-separator"} else 1
+    code = args[index] if index < len(args) else ""
+    if not any(marker in code for marker in ("system", "|", "getline")):
+        return
+    if DYN in code:
+        scope.unverifiable("an awk program that runs commands is built at run time")
+    # Variables set with -v or as operands may hold the command it runs.
+    values = [
+        arg.partition("=")[2]
+        for position, arg in enumerate(args)
+        if position != index
+        and is_assignment(arg)
+        and (position > index or args[position - 1] in {"-v", "--assign"})
+    ]
+    _judge_strings(_string_literals(code) + values, scope)
 
 
 def _trap(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -601,6 +863,12 @@ _HANDLERS: dict[str, Handler] = {
     "rm": _rm,
     "alias": _alias,
     "trap": _trap,
+    "hash": _hash,
+    "awk": _awk,
+    "gawk": _awk,
+    "mawk": _awk,
+    "nawk": _awk,
+    "busybox-awk": _awk,
     "su": _with_command_option(
         frozenset({"-c", "--command", "--session-command"}),
         frozenset({"-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w"}),

@@ -169,7 +169,7 @@ class _Rewriter:
                 self.pos += 1
                 continue
             if char == "(":
-                if command_start and self.peek(1) == "(":
+                if command_start and self.peek(1) == "(" and self.is_arithmetic(2):
                     self.arithmetic_command()
                     command_start = False
                     continue
@@ -220,7 +220,9 @@ class _Rewriter:
             return False
         if word == "[[":
             del self.out[word_start:]
+            start = self.pos
             subs = self.collect_until("]]", skip=0, word_end=True)
+            _check_arithmetic_test(self.src[start : self.pos])
             self.out.append(": " + " ".join(subs) + " ")
             return False
         if word in {"in"}:
@@ -283,10 +285,16 @@ class _Rewriter:
             operator = 2
         else:
             return
-        self.out.append(self.src[self.pos : index] + "= : ")
+        # name=(a b): an assignment; what runs inside becomes one substitution
+        # so the command that may follow (`x=(y) rm -rf /`) stays the command.
+        name = self.src[self.pos : index] + ("+" if operator == 3 else "")
         self.pos = index + operator - 1
         subs = self.collect_until(")", skip=1)
-        self.out.append(" ".join(subs) + " ")
+        if subs:
+            self.count += 1
+            self.out.append(f"{name}=$(: {' '.join(subs)})")
+        else:
+            self.out.append(f"{name}=")
 
     def word_char(self, char: str) -> bool:
         """Copy the construct starting at `char`; return True if it was plain."""
@@ -298,7 +306,10 @@ class _Rewriter:
             end = self.src.find("'", self.pos + 1)
             if end < 0:
                 raise RewriteError("unterminated single quote")
-            self.out.append(self.src[self.pos : end + 1])
+            # bashlex 0.18 loops forever on some `${` inside single quotes;
+            # `'a'\$'b'` is the same word and parses.
+            quoted = self.src[self.pos : end + 1]
+            self.out.append(quoted.replace("$", "'\\$'"))
             self.pos = end + 1
             return False
         if char == '"':
@@ -336,9 +347,33 @@ class _Rewriter:
                 self.out.append(char)
                 self.pos += 1
 
+    def is_arithmetic(self, skip: int) -> bool:
+        """`((` or `$((` opens arithmetic only when its first `)` at depth 0 is
+        followed by another; otherwise bash reads nested subshells."""
+        index, depth = self.pos + skip, 0
+        while index < len(self.src):
+            char = self.src[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char in "'\"":
+                end = self.src.find(char, index + 1)
+                if end < 0:
+                    return True  # let the arithmetic reader report it
+                index = end + 1
+                continue
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    return self.src[index + 1 : index + 2] == ")"
+                depth -= 1
+            index += 1
+        return True
+
     def dollar(self, quoted: bool = False) -> bool:
         nxt = self.peek(1)
-        if self.startswith("$(("):
+        if self.startswith("$((") and self.is_arithmetic(3):
             self.arithmetic_expansion()
         elif nxt == "(":
             self.pos += 2
@@ -629,7 +664,7 @@ class _Rewriter:
             raise RewriteError("here-doc operator without a delimiter")
         number = len(self.heredocs) + len(self.pending)
         self.pending.append((number, "".join(delimiter), quoted, strip))
-        self.out.append(f"< {HEREDOC_WORD}{number}__")
+        self.out.append(f"< {HEREDOC_WORD}{number}__ ")
 
     def read_heredoc_bodies(self) -> None:
         pending, self.pending = self.pending, []
@@ -671,6 +706,22 @@ def _body_substitutions(body: str, heredocs: list[Heredoc]) -> list[str]:
         else:
             rewriter.pos += 1
     return [sub[2:-1] for sub in subs]
+
+
+_ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+
+
+def _check_arithmetic_test(text: str) -> None:
+    """`[[ 'a[$(cmd)]' -eq 0 ]]`: arithmetic operands run subscript code.
+
+    Quoted text is no protection there, so quoted substitutions in a test
+    with an arithmetic operator cannot be verified.
+    """
+    if not _ARITHMETIC_TESTS.intersection(text.split()):
+        return
+    quoted = "".join(part for index, part in enumerate(text.split("'")) if index % 2)
+    if "$(" in quoted or "`" in quoted:
+        raise RewriteError("an arithmetic test operand holds quoted command text")
 
 
 def _is_name(text: str) -> bool:

@@ -20,13 +20,27 @@ MAX_DEPTH = 8
 class Scope:
     """The state of one judgement; `cwd` is None once it cannot be known."""
 
-    __slots__ = ("cwd", "depth", "notes", "policy", "trace", "unsure", "workspace")
+    __slots__ = (
+        "cwd",
+        "depth",
+        "notes",
+        "others",
+        "policy",
+        "trace",
+        "unsure",
+        "untrusted",
+        "workspace",
+    )
 
     def __init__(self, policy: PolicyView, cwd: str | None = None) -> None:
         self.policy = policy
         start = policy.workspace or cwd or VIRTUAL_WORKSPACE
         self.workspace = posixpath.normpath(start)
         self.cwd: str | None = cwd or self.workspace
+        self.others: list[str | None] = []
+        """Other directories the shell may be in (a cd that may not have run)."""
+        self.untrusted: set[str] = set()
+        """Names of functions that may change the directory (or redefine cd)."""
         self.depth = 0
         self.notes: list[str] = []
         self.unsure: list[str] = []
@@ -58,6 +72,8 @@ class Scope:
         inner.policy = self.policy
         inner.workspace = self.workspace
         inner.cwd = self.cwd
+        inner.others = list(self.others)
+        inner.untrusted = self.untrusted
         inner.depth = self.depth + 1
         inner.notes = self.notes
         inner.unsure = self.unsure
@@ -69,21 +85,55 @@ class Scope:
         targets = [arg for arg in args if not arg.startswith("-") or arg == "-"]
         if not targets:
             self.cwd = HOME
+        elif len(targets) > 1:
+            return  # cd fails: too many arguments
         elif DYN in targets[0] or targets[0] == "-":
-            self.cwd = None
+            self.cwd, self.others = None, []
         else:
-            self.cwd = self.resolve(targets[0])
+            # Relative to each directory the shell may be in.
+            target = targets[0]
+            self.others = [self.resolve(target, other) for other in self.others]
+            self.cwd = self.resolve(target)
 
-    def resolve(self, path: str) -> str | None:
-        """`path` as an absolute normalised path, or None when not knowable."""
+    def enter_directory(self, path: str) -> None:
+        """A wrapper's chdir option (env -C, sudo -D): the command runs there."""
+        self.cwd = None if DYN in path or not path else self.resolve(path)
+        self.others = []
+
+    def possible_cwds(self) -> list[str | None]:
+        """Every directory the shell may be in, the likeliest first."""
+        found = [self.cwd]
+        for other in self.others:
+            if other not in found:
+                found.append(other)
+        return found
+
+    def state(self) -> tuple[str | None, list[str | None]]:
+        return self.cwd, list(self.others)
+
+    def restore(self, state: tuple[str | None, list[str | None]]) -> None:
+        self.cwd, self.others = state[0], list(state[1])
+
+    def may_have_stayed(self, state: tuple[str | None, list[str | None]]) -> None:
+        """A directory change since `state` may not have happened."""
+        for cwd in (state[0], *state[1]):
+            if cwd != self.cwd and cwd not in self.others:
+                self.others.append(cwd)
+
+    def resolve(self, path: str, cwd: object = "") -> str | None:
+        """`path` as an absolute normalised path, or None when not knowable.
+
+        Relative to `cwd` when given (a str or None), else to the current one.
+        """
+        base = self.cwd if cwd == "" else cwd
         if path.startswith("~"):
             head, _, rest = path.partition("/")
             if head != "~":
                 return None
             path = posixpath.join(HOME, rest)
         if not path.startswith("/"):
-            if self.cwd is None:
+            if not isinstance(base, str):
                 return None
-            path = posixpath.join(self.cwd, path)
+            path = posixpath.join(base, path)
         path = posixpath.normpath(path)
         return "/" + path.lstrip("/") if path.startswith("//") else path

@@ -21,6 +21,10 @@ _STRUCTURAL = frozenset(
 )
 _SCRIPT = DYN + "script:"
 
+MAX_SHELL_TEXT = 20_000
+"""Shell text (here-doc bodies aside) beyond this is not parsed: the parser
+takes about a second per 80,000 characters, and an answer must come fast."""
+
 Node = Any
 """A bashlex AST node (bashlex ships no type information)."""
 
@@ -32,7 +36,18 @@ def judge_parsed(text: str, scope: Scope, stdin: str | None = None) -> None:
     except RewriteError as exc:
         scope.unverifiable(f"cannot parse the command ({exc})")
         return
+    if _weight(prepared.text) > MAX_SHELL_TEXT:
+        scope.unverifiable(
+            f"too large: more than {MAX_SHELL_TEXT} characters of shell to analyse"
+        )
     _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count)
+
+
+def _weight(text: str) -> int:
+    """The parser's work: the text's length, single-quoted contents aside."""
+    if len(text) <= MAX_SHELL_TEXT:
+        return len(text)
+    return len(text) - sum(len(part) for part in text.split("'")[1::2])
 
 
 def split_words(text: str, scope: Scope) -> list[str]:
@@ -53,10 +68,39 @@ def split_words(text: str, scope: Scope) -> list[str]:
     return [walker.expand(part, {}) for part in trees[0].parts if part.kind == "word"]
 
 
+PARSE_SECONDS = 2.0
+"""bashlex can loop forever on some input; past this it counts as unparseable."""
+
+
+class _ParseTimeout(Exception):
+    pass
+
+
 def _parse(text: str) -> list[Node]:
+    import signal
+    import threading
+    import time
+
     import bashlex
 
-    return list(bashlex.parse(text))
+    if threading.current_thread() is not threading.main_thread():
+        return list(bashlex.parse(text))
+    started = time.monotonic()
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # e.g. the hook's deadline
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    signal.setitimer(signal.ITIMER_REAL, min(PARSE_SECONDS, outer or PARSE_SECONDS))
+    try:
+        return list(bashlex.parse(text))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            left = outer - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise _ParseTimeout(f"parsing took longer than {PARSE_SECONDS} s")
 
 
 class _Walker:
@@ -81,7 +125,10 @@ class _Walker:
             self.scope.unverifiable("the parser dropped a command substitution")
         self.text = text
         for tree in trees:
+            state = self.scope.state()
             self.node(tree, None)
+            if self.scope.state() != state:
+                self.scope.may_have_stayed(state)  # a cd on its own line may fail
 
     # -- structure -----------------------------------------------------------
 
@@ -92,44 +139,99 @@ class _Walker:
         elif kind == "pipeline":
             self.pipeline(node)
         elif kind == "compound":
-            self.compound(node)
+            self.compound(node, stdin)
+        elif kind == "list":
+            self.list(node, stdin)
+        elif kind == "function":
+            self.function(node)
         elif kind in _STRUCTURAL:
+            # Bodies of if/for/while may run or not: a cd in them may not happen.
+            before = self.scope.state()
             for child in node.parts:
-                self.child(child)
+                self.child(child, stdin)
+            self.scope.may_have_stayed(before)
         elif kind in {"operator", "reservedword", "pipe"}:
             return
         else:
             self.scope.unverifiable(f"unsupported shell construct ({kind})")
 
-    def child(self, child: Node) -> None:
+    def child(self, child: Node, stdin: str | None = None) -> None:
         if child.kind in {"word", "assignment"}:
             self.substitutions(child, {})
         elif child.kind == "redirect":
             self.redirect(child, {})
         else:
-            self.node(child, None)
+            self.node(child, stdin)
 
-    def compound(self, node: Node) -> None:
+    def list(self, node: Node, stdin: str | None) -> None:
+        """`a && b; c || d & e`: a cd only surely holds for what `&&` guards."""
+        parts = node.parts
+        pending: list[tuple[str | None, list[str | None]]] = []
+        for index, part in enumerate(parts):
+            if part.kind == "operator":
+                if part.op != "&&" and pending:
+                    following = parts[index + 1] if index + 1 < len(parts) else None
+                    if not (part.op == "||" and _exits(following, self)):
+                        for state in pending:
+                            self.scope.may_have_stayed(state)
+                    pending = []
+                continue
+            before_op = (
+                parts[index - 1].op
+                if index and parts[index - 1].kind == "operator"
+                else None
+            )
+            after = parts[index + 1] if index + 1 < len(parts) else None
+            after_op = (
+                after.op if after is not None and after.kind == "operator" else None
+            )
+            state = self.scope.state()
+            self.node(part, stdin)
+            if after_op == "&":
+                self.scope.restore(state)  # runs in the background, in a subshell
+            elif before_op == "||":
+                self.scope.may_have_stayed(state)
+            elif self.scope.state() != state:
+                pending.append(state)
+        for state in pending:
+            self.scope.may_have_stayed(state)
+
+    def function(self, node: Node) -> None:
+        """A definition runs nothing; calling it may change the directory."""
+        name = node.parts[0].word if node.parts and node.parts[0].kind == "word" else ""
+        state = self.scope.state()
+        for child in node.parts[1:]:
+            self.child(child)
+        changed = self.scope.state() != state
+        self.scope.restore(state)
+        if changed or name in {"cd", "pushd", "popd"}:
+            self.scope.untrusted.add(name)
+
+    def compound(self, node: Node, stdin: str | None = None) -> None:
         subshell = (
             node.list
             and node.list[0].kind == "reservedword"
             and (node.list[0].word == "(")
         )
-        saved = self.scope.cwd
-        for child in node.list:
-            self.child(child)
+        saved = self.scope.state()
         for redirect in getattr(node, "redirects", []) or []:
-            self.redirect(redirect, {})
+            fed = self.redirect(redirect, {})
+            if redirect.type in {"<", "<<<"}:
+                stdin = fed
+        for child in node.list:
+            self.child(child, stdin)
         if subshell:
-            self.scope.cwd = saved
+            self.scope.restore(saved)
 
     def pipeline(self, node: Node) -> None:
         previous = None
-        for part in node.parts:
-            if part.kind in {"pipe", "reservedword"}:
-                continue
+        commands = [p for p in node.parts if p.kind not in {"pipe", "reservedword"}]
+        saved = self.scope.state()
+        for part in commands:
             stdin = self.output_of(previous) if previous is not None else None
             self.node(part, stdin)
+            if len(commands) > 1:
+                self.scope.restore(saved)  # each part runs in a subshell
             previous = part
 
     # -- commands ------------------------------------------------------------
@@ -145,14 +247,29 @@ class _Walker:
                 word_nodes.append(part)
                 self.substitutions(part, subs)
             elif part.kind == "redirect":
-                stdin = self.redirect(part, subs) or stdin
+                fed = self.redirect(part, subs)
+                if part.type in {"<", "<<<"}:
+                    stdin = fed  # the last input redirect wins
             else:
                 self.scope.unverifiable(f"unsupported part of a command ({part.kind})")
         env = [self.expand(part, subs) for part in env_nodes]
         words = [self.expand(part, subs) for part in word_nodes]
         self.scope.show(f"command: {' '.join(w.replace(DYN, '$?') for w in words)}")
+        if words and words[0] in self.scope.untrusted:
+            self.scope.cwd = None  # a function that changes the directory
+            return
+        if words[:1] in (["builtin"], ["command"]) and words[1:2] in (
+            ["cd"],
+            ["pushd"],
+            ["popd"],
+        ):
+            self.scope.cwd, self.scope.others = None, []
+            return
         if words and words[0] in {"cd", "pushd"}:
             self.scope.change_directory(words[1:])
+            return
+        if words and words[0] == "popd":
+            self.scope.cwd = None
             return
         if words and words[0] in _DECLARERS:
             env += [word for word in words[1:] if programs.is_assignment(word)]
@@ -167,6 +284,10 @@ class _Walker:
         word = self.expand(target, subs)
         if node.type == "<" and word.startswith(HEREDOC_WORD):
             return self.heredoc_content(word)
+        if node.type == "<" and word.startswith(DYN):
+            if word.startswith(_SCRIPT):
+                return word[len(_SCRIPT) :]
+            return word if word == programs.STDIN_NETWORK else programs.STDIN_UNKNOWN
         if word.startswith(("/dev/tcp/", "/dev/udp/")):
             host = word.split("/")[3] if word.count("/") >= 4 else DYN
             network.judge_hosts(f"bash {word[:8]}", [host], self.scope)
@@ -175,8 +296,10 @@ class _Walker:
         return None
 
     def heredoc_content(self, word: str) -> str:
-        number = int(word[len(HEREDOC_WORD) :].rstrip("_"))
-        heredoc = self.heredocs[number]
+        number = word[len(HEREDOC_WORD) : -2]
+        if not number.isdigit() or not word.endswith("__"):
+            self.scope.unverifiable("a here-document is mixed with other words")
+        heredoc = self.heredocs[int(number)]
         for sub in heredoc.substitutions:
             self.nested(sub)
         if heredoc.quoted or not any(c in heredoc.body for c in "$`\\"):
@@ -234,13 +357,17 @@ class _Walker:
         if program == "printf":
             return _printf(words[1:])
         if program == "cat" and len(words) == 1:
+            fed = programs.STDIN_UNKNOWN  # the last input redirect wins
             for part in node.parts:
                 if part.kind == "redirect" and hasattr(part.output, "kind"):
                     target = self.expand(part.output, {})
                     if target.startswith(HEREDOC_WORD):
-                        return self.heredoc_content(target)
-                    if part.type == "<<<":
-                        return target + "\n"
+                        fed = self.heredoc_content(target)
+                    elif part.type == "<<<":
+                        fed = target + "\n"
+                    elif part.type == "<":
+                        fed = programs.STDIN_UNKNOWN
+            return fed
         return programs.STDIN_UNKNOWN
 
     # -- words ---------------------------------------------------------------
@@ -248,6 +375,14 @@ class _Walker:
     def expand(self, node: Node, subs: dict[int, str]) -> str:
         start, end = node.pos
         return expand_word(self.text, start, end, subs, self.scope)
+
+
+def _exits(node: Node | None, walker: _Walker) -> bool:
+    """`cd dir || exit`: the failure path leaves, so later commands run in dir."""
+    if node is None or node.kind != "command":
+        return False
+    words = [walker.expand(p, {}) for p in node.parts if p.kind == "word"]
+    return bool(words) and words[0] in {"exit", "return"}
 
 
 def expand_word(
@@ -275,6 +410,9 @@ def expand_word(
             index += 2
         elif char == "$" and index + 1 < end:
             index = _expand_dollar(text, index, end, subs, scope, out)
+        elif char == "{" and not quoted and _is_brace_expansion(text, index, end):
+            out.append(DYN)  # {a,b} and {1..9} become several words
+            index = text.index("}", index) + 1
         elif char in "<>" and text[index + 1 : index + 2] == "(" and not quoted:
             out.append(subs.get(index, DYN))
             index = _match(text, index + 1, "(", ")") + 1
@@ -282,6 +420,12 @@ def expand_word(
             out.append(char)
             index += 1
     return "".join(out)
+
+
+def _is_brace_expansion(text: str, index: int, end: int) -> bool:
+    close = text.find("}", index, end)
+    inner = text[index + 1 : close] if close > index else ""
+    return "," in inner or ".." in inner
 
 
 def _expand_dollar(
@@ -312,7 +456,7 @@ def _expand_dollar(
 def _variable(name: str, scope: Scope) -> str:
     if name == "HOME":
         return HOME
-    if name == "PWD" and scope.cwd is not None:
+    if name == "PWD" and scope.cwd is not None and not scope.others:
         return scope.cwd
     return DYN
 

@@ -81,35 +81,69 @@ def _judge_git(argv: list[str], policy: PolicyView, real_dir: str) -> Verdict:
         or name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
     ]
     full = ["git", *argv]
-    verdict = judge_argv(full, policy, cwd=_cwd(), env=env)
     index = subcommand_index(full)
-    if not verdict.allowed or index is None or full[index] in BUILTINS:
-        return verdict
-    alias = _alias(real_dir, full[1:index], full[index])
-    if alias is None:
-        return verdict
-    with_alias = ["git", "-c", f"alias.{full[index]}={alias}", *argv]
-    return judge_argv(with_alias, policy, cwd=_cwd(), env=env)
+    if index is not None and full[index] not in BUILTINS:
+        # Not git's own command: an alias from the repository's config (judged
+        # as what it stands for) or else something the guard cannot see.
+        alias = _alias(real_dir, full[1:index], full[index])
+        if alias is not None:
+            with_alias = ["git", "-c", f"alias.{full[index]}={alias}", *argv]
+            return judge_argv(with_alias, policy, cwd=_cwd(), env=env)
+    verdict = judge_argv(full, policy, cwd=_cwd(), env=env)
+    if verdict.allowed and index is not None and full[index] == "checkout":
+        return _checkout_of_a_file(full, index, real_dir) or verdict
+    return verdict
 
 
-def _alias(real_dir: str, global_options: list[str], name: str) -> str | None:
-    """The alias `name` as the repository's config defines it, if it does."""
+def _checkout_of_a_file(full: list[str], index: int, real_dir: str) -> Verdict | None:
+    """`git checkout NAME` where NAME is a file and no commit: it discards changes."""
+    from scc_guard.git import checkout_target
+
+    name = checkout_target(full[index + 1 :])
+    if name is None:
+        return None
+    options = full[1:index]
+    base = ""
+    for position, option in enumerate(options[:-1]):
+        if option == "-C":
+            base = os.path.join(base, options[position + 1])
+    if not os.path.lexists(os.path.join(base, name)):
+        return None
+    known = _run_git(
+        real_dir,
+        [
+            *options,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{name}^{{commit}}",
+        ],
+    )
+    if known is not None:
+        return None
+    rule = "git-discard-changes"
+    reason = f"git checkout {name}: {name} is a file, so its changes would be lost"
+    return Verdict(False, rule, reason, RULES[rule].alternative)
+
+
+def _run_git(real_dir: str, args: list[str]) -> str | None:
+    """What the real git prints, or None when it fails."""
     import subprocess
 
     found = subprocess.run(
-        [
-            os.path.join(real_dir, "git"),
-            *global_options,
-            "config",
-            "--get",
-            f"alias.{name}",
-        ],
+        [os.path.join(real_dir, "git"), *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=10,
     )
     return found.stdout.rstrip("\n") if found.returncode == 0 else None
+
+
+def _alias(real_dir: str, global_options: list[str], name: str) -> str | None:
+    """The alias `name` as the repository's config defines it, if it does."""
+    return _run_git(real_dir, [*global_options, "config", "--get", f"alias.{name}"])
 
 
 def _cwd() -> str | None:

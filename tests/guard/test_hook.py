@@ -114,3 +114,22 @@ def test_internal_error_becomes_a_deny(
     )
     assert hook.run_hook("claude", str(policy), str(tmp_path)) == 0
     assert "internal-error" in _denied(json.loads(capfd.readouterr().out))
+
+
+def test_a_hook_that_runs_out_of_time_denies(
+    policy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def endless(*args: object, **kwargs: object) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(hook, "DEADLINE_SECONDS", 1)
+    monkeypatch.setattr(hook, "judge_command", endless)
+    monkeypatch.setattr(
+        "sys.stdin", io.TextIOWrapper(io.BytesIO(_event("ls").encode()))
+    )
+    assert hook.run_hook("claude", str(policy), str(tmp_path)) == 0
+    assert "TimeoutError" in _denied(json.loads(capfd.readouterr().out))

@@ -90,3 +90,23 @@ def test_policy_is_frozen() -> None:
     policy = Policy()
     with pytest.raises(ValueError, match="frozen"):
         policy.session = "x"  # type: ignore[misc]
+
+
+def test_what_the_host_renders_the_shims_read(tmp_path: Path) -> None:
+    policy = Policy(
+        session="s-9",
+        network_mode="locked-down-web",  # type: ignore[arg-type]
+        allowed_hosts=("github.com",),
+        rules={"git-rm-force": {"enabled": False}},  # type: ignore[dict-item]
+        workspace="/workspace",
+    )
+    path = tmp_path / "policy.json"
+    path.write_text(policy.model_dump_json())
+    view = read_policy_view(str(path))
+    assert (view.session, view.network_mode, view.allowed_hosts, view.disabled) == (
+        "s-9",
+        "locked-down-web",
+        ("github.com",),
+        frozenset({"git-rm-force"}),
+    )
+    assert load_policy(path) == policy

@@ -173,3 +173,33 @@ def test_every_internal_error_blocks(
     for verdict in (judge_command("ls", POLICY), judge_argv(["ls"], POLICY)):
         assert verdict.allowed is False
         assert verdict.rule in {"internal-error", "cannot-verify"}
+
+
+def _seeds() -> list[str]:
+    from tests.guard.test_rules import ROWS
+
+    return [row[0] for row in ROWS]
+
+
+MUTATION = st.tuples(
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(["insert", "delete", "replace"]),
+    st.sampled_from([*"$(){}[]'\"`\\|&;<>\n #*=-+:~!", "<<'EOF'\n", "EOF\n", "$(("]),
+)
+
+
+@SETTINGS
+@given(st.sampled_from(_seeds()), st.lists(MUTATION, min_size=1, max_size=4))
+def test_mutated_commands_never_crash(
+    seed: str, mutations: list[tuple[int, str, str]]
+) -> None:
+    text = seed
+    for position, action, piece in mutations:
+        at = position % (len(text) + 1)
+        if action == "insert":
+            text = text[:at] + piece + text[at:]
+        elif action == "delete":
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at] + piece + text[at + 1 :]
+    _sound(judge_command(text, POLICY))

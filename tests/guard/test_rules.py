@@ -375,6 +375,28 @@ MORE = [
     ("ssh github.com ls -o x", ALLOW, ""),
     ("nc -e /bin/sh github.com 22", BLOCK, "network-egress"),
     ("rm -rf //", BLOCK, "files-recursive-delete"),
+    ("rm -rf {/,x}", BLOCK, UNSURE),
+    ("rm -rf build/{a,b}", BLOCK, UNSURE),
+    ("rm -rf build/$x", BLOCK, UNSURE),
+    ("{git,x} push -f", BLOCK, UNSURE),
+    ("/usr/bin/g?t push -f", BLOCK, UNSURE),
+    ("gi* push -f", BLOCK, UNSURE),
+    ("git push {origin,-f} main", BLOCK, UNSURE),
+    ("git stash show stash@{0}", ALLOW, ""),
+    ("find . -name x -exec echo {} \\;", ALLOW, ""),
+    ("echo {a,b}", ALLOW, ""),
+    ("git -c alias.p=push p -f", BLOCK, "git-force-push"),
+    ("git -c alias.P=push p --force", BLOCK, "git-force-push"),
+    ("git -c alias.w='!git clean' w -fdx", BLOCK, "git-clean-force"),
+    ("git -c alias.st=status st", ALLOW, ""),
+    ("git -c alias.push=status push -f", BLOCK, "git-force-push"),
+    ("cat <<A <<B | bash\na\nA\ngit push -f\nB", BLOCK, "git-force-push"),
+    ("cat <<A <<B | bash\ngit push -f\nA\necho hi\nB", ALLOW, ""),
+    ("bash <<A <<B\ngit push -f\nA\necho hi\nB", ALLOW, ""),
+    ("bash <<A <<B\necho hi\nA\ngit push -f\nB", BLOCK, "git-force-push"),
+    ("cat <<A < file | bash\necho hi\nA", BLOCK, UNSURE),
+    ("bash <<A < script.sh\ngit push -f\nA", ALLOW, ""),
+    ("bash < script.sh <<A\ngit push -f\nA", BLOCK, "git-force-push"),
 ]
 
 
@@ -415,3 +437,29 @@ def test_switched_off_rule_allows_and_unswitchable_rule_still_blocks() -> None:
     policy = PolicyView(disabled=frozenset({"git-force-push", "cannot-verify"}))
     assert judge_command("git push -f", policy).allowed
     assert judge_command("$CMD push", policy).rule == "cannot-verify"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["sh -c'git${rest --hard'", "echo a'${r a'", "x'${r'"],
+)
+def test_input_that_hangs_bashlex_is_still_judged(command: str) -> None:
+    # bashlex 0.18 loops forever on these; the rewrite keeps it from seeing them
+    verdict = judge_command(command, PolicyView())
+    assert verdict.rule != "internal-error"
+
+
+def test_parser_time_limit_blocks_as_unverifiable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bashlex
+    from scc_guard import shell
+
+    def endless(text: str) -> list[object]:
+        while True:
+            pass
+
+    monkeypatch.setattr(shell, "PARSE_SECONDS", 0.2)
+    monkeypatch.setattr(bashlex, "parse", endless)
+    verdict = judge_command("echo $(date)", PolicyView())
+    assert (verdict.allowed, verdict.rule) == (False, "cannot-verify")

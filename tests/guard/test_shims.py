@@ -341,12 +341,12 @@ def test_alias_from_the_repository_config_is_judged_at_run_time(
 ) -> None:
     work, remote = repo
     before = _git("rev-parse", "main", cwd=remote)
-    _git("config", "alias.sync", "push --force", cwd=work)
+    _git("config", "alias.sync", "push", cwd=work)
     _git("config", "alias.wipe", "!git clean -fdx", cwd=work)
     (work / "app.py").write_text("print(2)\n")
     _git("commit", "-qam", "rewrite", "--amend", cwd=work)
 
-    pushed = sandbox.run("git", "sync", "origin", "main", cwd=work)
+    pushed = sandbox.run("git", "sync", "-f", "origin", "main", cwd=work)
     wiped = sandbox.run("git", "wipe", cwd=work)
 
     assert pushed.returncode == EXIT_BLOCKED
@@ -398,3 +398,34 @@ def test_launcher_answers_the_hook_with_the_baked_policy(
     decision = json.loads(result.stdout)["hookSpecificOutput"]
     assert (result.returncode, decision["permissionDecision"]) == (0, "deny")
     assert sandbox.audit_lines()[-1]["entry"] == "hook:claude"
+
+
+def test_checkout_of_a_file_without_dashes_is_blocked(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    (work / "app.py").write_text("precious\n")
+    result = sandbox.run("git", "checkout", "app.py", cwd=work)
+    assert result.returncode == EXIT_BLOCKED
+    assert "[git-discard-changes]" in result.stderr
+    assert (work / "app.py").read_text() == "precious\n"
+
+
+def test_checkout_of_a_branch_named_like_nothing_on_disk_runs(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    _git("branch", "feature", cwd=work)
+    result = sandbox.run("git", "checkout", "-q", "feature", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert _git("rev-parse", "--abbrev-ref", "HEAD", cwd=work) == "feature"
+
+
+def test_checkout_of_a_branch_that_is_also_a_directory_runs(
+    sandbox: Sandbox, repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    _git("branch", "docs", cwd=work)
+    (work / "docs").mkdir()
+    result = sandbox.run("git", "checkout", "-q", "docs", cwd=work)
+    assert result.returncode == 0, result.stderr
