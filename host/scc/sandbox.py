@@ -15,7 +15,7 @@ import logging
 import os
 import pwd
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -452,6 +452,7 @@ class Sandbox:
         self.agent: Any = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
         self._proxy: Future[None] | None = None
+        self._sidecars: Future[list[str | None]] | None = None
 
     def create(self) -> Any:
         """Everything up to a created (not started) agent; the proxy is starting."""
@@ -474,14 +475,48 @@ class Sandbox:
             with _docker_errors():
                 self._proxy.result()
 
+    def agent_exited(self) -> None:
+        """Start removing the sidecars while the engine settles the agent's exit."""
+        if self._proxy is not None and self._sidecars is None:
+            self._sidecars = self._pool.submit(self._remove_sidecars)
+
     def remove(self) -> None:
-        """Remove what this session created; never raises."""
+        """Remove what this session created, by name, as much at once as the
+        engine allows (containers before their networks); never raises."""
+        self.agent_exited()
+        if self._sidecars is not None:
+            with contextlib.suppress(Exception):
+                self._sidecars.result(timeout=60)
+        self._pool.shutdown(wait=True)
+        plan = self.plan
+        containers = [plan.agent.name]
+        volumes = [v.name for v in plan.volumes if not v.keep]
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
+            list(pool.map(self._remove_container, containers))
+            networks = [network.name for network in plan.networks]
+            removals = [pool.submit(self._remove_network, name) for name in networks]
+            removals += [pool.submit(self._remove_volume, name) for name in volumes]
+            for removal in removals:
+                removal.result()
+        ids.remove_session_dir(plan.session)
+
+    def _remove_sidecars(self) -> list[str | None]:
         if self._proxy is not None:
             with contextlib.suppress(Exception):
-                self._proxy.result(timeout=30)
-        self._pool.shutdown(wait=True)
-        remove_session_objects(self.client, self.plan.session)
-        ids.remove_session_dir(self.plan.session)
+                self._proxy.result(timeout=30)  # created objects only once done
+        sidecars = [spec.name for spec in (self.plan.relay, self.plan.proxy) if spec]
+        return [self._remove_container(name) for name in sidecars]
+
+    def _remove_container(self, name: str) -> str | None:
+        return _removed(
+            name, lambda: self.client.api.remove_container(name, force=True)
+        )
+
+    def _remove_network(self, name: str) -> str | None:
+        return _removed(name, lambda: self.client.api.remove_network(name))
+
+    def _remove_volume(self, name: str) -> str | None:
+        return _removed(name, lambda: self.client.api.remove_volume(name, force=True))
 
     def _internal(self) -> NetworkPlan | None:
         return next((n for n in self.plan.networks if n.internal), None)
@@ -744,6 +779,20 @@ def remove_session_objects(client: Any, session: str) -> list[str]:
         removed = list(pool.map(_remove, found["containers"]))
         removed += pool.map(_remove, [*found["networks"], *found["volumes"]])
     return [name for name in removed if name]
+
+
+def _removed(name: str, removal: Callable[[], Any]) -> str | None:
+    """Run one removal; the name if the object is gone, None if it stayed."""
+    import docker.errors
+
+    try:
+        removal()
+    except docker.errors.NotFound:
+        pass
+    except Exception as exc:  # teardown goes on; `scc prune` finds what stayed
+        log.debug("cannot remove %s: %s", name, exc)
+        return None
+    return name
 
 
 def _remove(obj: Any) -> str | None:
