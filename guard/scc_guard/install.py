@@ -74,7 +74,18 @@ def install_shims(
         os.makedirs(os.path.dirname(launcher), mode=0o755, exist_ok=True)
     for path, text in files.items():
         _write_executable(path, text)
-    return list(files)
+    return [*files, *_store_parser_tables(lib)]
+
+
+def _store_parser_tables(lib: str) -> list[str]:
+    """Build bashlex's tables once now, so no decision pays for it later."""
+    from pathlib import Path
+
+    from scc_guard.parsetables import TABLES_FILE, import_bashlex
+
+    tables = Path(lib, "scc_guard", TABLES_FILE.name)
+    import_bashlex(tables)
+    return [str(tables)] if tables.is_file() else []
 
 
 def _write_executable(path: str, text: str) -> None:

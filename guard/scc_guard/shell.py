@@ -81,8 +81,9 @@ def _parse(text: str) -> list[Node]:
     import threading
     import time
 
-    import bashlex
+    from scc_guard.parsetables import import_bashlex
 
+    bashlex = import_bashlex()
     if threading.current_thread() is not threading.main_thread():
         return list(bashlex.parse(text))
     started = time.monotonic()
