@@ -12,6 +12,13 @@ AUDIT_FILE = "guard.jsonl"
 MAX_RECORDED_CHARS = 4000
 
 
+def _timestamp(now: float) -> str:
+    """ISO 8601 UTC with milliseconds, as the proxy writes, so both sort as one."""
+    whole = int(now)
+    millis = int((now - whole) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+
+
 def record(
     audit_dir: str,
     session: str,
@@ -25,7 +32,7 @@ def record(
     The caller has already decided: a failed write changes nothing about it.
     """
     line: dict[str, object] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": _timestamp(time.time()),
         "session": session,
         "entry": entry,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -11,9 +12,35 @@ import click
 from scc import __version__
 from scc.errors import SccError
 
+# Each command's module is imported only when that command runs (or when help
+# lists them all), so `scc run` does not pay for `scc image` or `scc doctor`.
+COMMANDS = {
+    "audit": ("scc.run_cli", "audit"),
+    "doctor": ("scc.doctor", "doctor"),
+    "image": ("scc.images", "image"),
+    "list": ("scc.run_cli", "list_sessions"),
+    "policy": ("scc.policy_cli", "policy"),
+    "provider": ("scc.setup_cli", "provider"),
+    "prune": ("scc.run_cli", "prune"),
+    "run": ("scc.run_cli", "run"),
+    "setup": ("scc.setup_cli", "setup"),
+    "start": ("scc.run_cli", "start"),
+    "stop": ("scc.run_cli", "stop"),
+}
+
 
 class SccGroup(click.Group):
     """Expected failures become one line and an exit code; tracebacks need --debug."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module, attribute = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,29 +65,3 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Run AI coding agents in a governed sandbox."""
     ctx.obj = {"debug": debug}
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
-
-
-def _register() -> None:
-    from scc.doctor import doctor
-    from scc.images import image
-    from scc.policy_cli import policy
-    from scc.run_cli import audit, list_sessions, prune, run, start, stop
-    from scc.setup_cli import provider, setup
-
-    for command in (
-        setup,
-        provider,
-        policy,
-        image,
-        start,
-        run,
-        stop,
-        list_sessions,
-        prune,
-        doctor,
-        audit,
-    ):
-        main.add_command(command)
-
-
-_register()

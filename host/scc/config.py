@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from scc.errors import SccError
-from scc.layers import PersonalProfile, UserConfig, load_layer
+from scc.layers import PersonalProfile, UserConfig, load_optional_layer
 
 CA_ENV = "SCC_CA_CERT"
 EGRESS_ENV = "SCC_EGRESS_NETWORK"
@@ -58,8 +58,8 @@ def credentials_path() -> Path:
 
 
 def load_user_config() -> UserConfig:
-    path = config_path()
-    return load_layer(path, UserConfig) if path.exists() else UserConfig()
+    config = load_optional_layer(config_path(), UserConfig)
+    return UserConfig() if config is None else config
 
 
 def save_user_config(config: UserConfig) -> None:
@@ -68,8 +68,7 @@ def save_user_config(config: UserConfig) -> None:
 
 
 def load_profile() -> PersonalProfile | None:
-    path = profile_path()
-    return load_layer(path, PersonalProfile) if path.exists() else None
+    return load_optional_layer(profile_path(), PersonalProfile)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -90,10 +89,10 @@ def write_private(path: Path, text: str) -> None:
 def load_credentials() -> dict[str, dict[str, str]]:
     """Stored secrets: provider -> {env var name: secret}."""
     path = credentials_path()
-    if not path.exists():
-        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: unreadable credentials ({exc})") from None
     if not isinstance(data, dict):

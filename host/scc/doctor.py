@@ -8,6 +8,7 @@ allowlist (a `.invalid` name, refused before any lookup, so nothing leaves).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ from scc.engine import connect
 from scc.errors import SccError
 
 MIN_API = (1, 41)
+LABEL_DOCTOR = "io.scc.doctor"
 PROVIDERS = ("claude", "codex")
 CANARY_HOST = "denied.scc-doctor.invalid"
 CANARY = (
@@ -85,7 +87,7 @@ def run_checks(provider: str) -> Iterator[Check]:
     ):
         return
     yield _guarded("gateway isolation", lambda: _isolation(client, agent_image))
-    yield from _canaries(provider)
+    yield from _canaries(client, provider)
 
 
 def _guarded(name: str, check: Callable[[], Check]) -> Check:
@@ -127,7 +129,7 @@ def _isolation(client: Any, image: str) -> Check:
     from scc.sandbox import FAST_ARP, HARDENING, INTERNAL_OPTIONS, PRELUDE, PRELUDE_PATH
 
     name = f"scc-doctor-{ids.new_session_id()}"
-    labels = {**ids.extra_labels(), ids.LABEL_ROLE: "network", "io.scc.doctor": "1"}
+    labels = {**ids.extra_labels(), ids.LABEL_ROLE: "network", LABEL_DOCTOR: "1"}
     network = client.networks.create(
         name, driver="bridge", internal=True, options=INTERNAL_OPTIONS, labels=labels
     )
@@ -157,29 +159,18 @@ def _isolation(client: Any, image: str) -> Check:
     return Check("gateway isolation", True, f"host unreachable at {gateway}")
 
 
-def _canaries(provider: str) -> Iterator[Check]:
+def _canaries(client: Any, provider: str) -> Iterator[Check]:
+    """One real enforced session; its state volume is the canary's own, removed
+    after (a distinct label gives it a distinct name, never the user's)."""
+    mark = f"{LABEL_DOCTOR}={ids.new_session_id()}"
+    labels = ",".join(filter(None, (os.environ.get("SCC_LABELS", ""), mark)))
     with _scratch_workspace() as workspace:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from scc.cli import main; main()",
-                "run",
-                str(workspace),
-                "--provider",
-                provider,
-                "--network",
-                "web-egress-enforced",
-                "--",
-                "sh",
-                "-c",
-                CANARY,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        try:
+            proc = _canary_session(workspace, provider, labels)
+        finally:
+            for volume in client.volumes.list(filters={"label": mark}):
+                with contextlib.suppress(Exception):  # reported by `scc prune`
+                    volume.remove(force=True)
     lines = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     tail = (proc.stderr.strip().splitlines() or [""])[-1]
     guard = lines.get("guard")
@@ -193,6 +184,21 @@ def _canaries(provider: str) -> Iterator[Check]:
         "proxy canary",
         proxy == "403",
         f"{CANARY_HOST} refused with 403" if proxy == "403" else f"got {proxy} {tail}",
+    )
+
+
+def _canary_session(
+    workspace: Path, provider: str, labels: str
+) -> subprocess.CompletedProcess[str]:
+    argv = ["run", str(workspace), "--provider", provider]
+    argv += ["--network", "web-egress-enforced", "--", "sh", "-c", CANARY]
+    return subprocess.run(
+        [sys.executable, "-c", "from scc.cli import main; main()", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "SCC_LABELS": labels},
     )
 
 

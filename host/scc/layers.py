@@ -208,6 +208,30 @@ def load_layer(path: Path, model: type[Model]) -> Model:
     return parse_layer(text, model, str(path))
 
 
+def load_optional_layer(path: Path, model: type[Model]) -> Model | None:
+    """As load_layer, or None when the file does not exist.
+
+    Asking first (`path.exists()`) would raise for a directory the user cannot
+    search; reading and telling "absent" from "unreadable" keeps both one line.
+    """
+    try:
+        return load_layer(path, model)
+    except LayerError:
+        if _absent(path):
+            return None
+        raise
+
+
+def _absent(path: Path) -> bool:
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def describe(exc: ValidationError) -> str:
     """All of pydantic's complaints as `path.to.field: message`, on one line."""
     return "; ".join(

@@ -38,7 +38,7 @@ from scc.layers import (
     TeamProfile,
     UserConfig,
     WorkspaceConfig,
-    load_layer,
+    load_optional_layer,
 )
 from scc.orgfetch import load_org
 
@@ -183,7 +183,7 @@ def gather_layers(workspace: Path, user: UserConfig, ca_cert: Path | None) -> La
         org_origin=origin,
         team=_team(org, origin, user.team),
         profile=load_profile(),
-        workspace=load_layer(ws_file, WorkspaceConfig) if ws_file.is_file() else None,
+        workspace=load_optional_layer(ws_file, WorkspaceConfig),
         warnings=warnings,
     )
 

@@ -138,21 +138,39 @@ def relay_unix(path: str, port: int) -> None:
     _serve(listener, lambda: socket.create_connection(("127.0.0.1", port)))
 
 
+class GatewayProbe:
+    """The gateway probe, run while the later steps wait for the proxy; the
+    command never starts before its answer is in."""
+
+    def __init__(self, gateway: str) -> None:
+        self.gateway = gateway
+        self.answered = True  # until the probe says otherwise
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.answered = gateway_answers(self.gateway)
+
+    def check(self) -> None:
+        self._thread.join()
+        if self.answered:
+            sys.stderr.write(
+                f"scc: the host answers at the internal gateway {self.gateway}; "
+                "network isolation is not in effect, refusing to start\n"
+            )
+            sys.exit(REFUSED)
+
+
 def main(argv: list[str]) -> None:
     split = argv.index("--") if "--" in argv else len(argv)
     steps, command = argv[:split], argv[split + 1 :]
+    probes: list[GatewayProbe] = []
     while steps:
         step = steps.pop(0)
         if step == "tty":
             wait_for_tty()
         elif step == "probe":
-            gateway = steps.pop(0)
-            if gateway_answers(gateway):
-                sys.stderr.write(
-                    f"scc: the host answers at the internal gateway {gateway}; "
-                    "network isolation is not in effect, refusing to start\n"
-                )
-                sys.exit(REFUSED)
+            probes.append(GatewayProbe(steps.pop(0)))
         elif step == "proxy":
             address = wait_address(steps.pop(0))
             for name, value in os.environ.items():
@@ -167,6 +185,8 @@ def main(argv: list[str]) -> None:
         elif step == "relay-unix":
             relay_unix(steps.pop(0), int(steps.pop(0)))
             return
+    for probe in probes:
+        probe.check()
     if command:
         try:
             os.execvp(command[0], command)

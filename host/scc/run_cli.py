@@ -141,7 +141,7 @@ def _session(
                     from scc.attach import attach_interactive
 
                     return attach_interactive(client, agent, sandbox.ready)
-                return _stream(client, agent, sandbox.ready)
+                return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
         except KeyboardInterrupt:
             return 130
         finally:
@@ -170,7 +170,9 @@ def _require_images(client: Any, plan: Plan) -> None:
             ) from None
 
 
-def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
+def _stream(
+    client: Any, agent: Any, ready: Callable[[], None], exited: Callable[[], None]
+) -> int:
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
@@ -183,6 +185,7 @@ def _stream(client: Any, agent: Any, ready: Callable[[], None]) -> int:
         if err:
             sys.stderr.buffer.write(err)
             sys.stderr.buffer.flush()
+    exited()
     return agent_exit_code(agent)
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import pwd
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -27,6 +27,7 @@ from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 from scc import __version__
 from scc import session as ids
 from scc.errors import PolicyBlocked, SccError
+from scc.managed import MANAGED_DIR, image_settings, managed_files
 from scc.merge import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ PASSED_VARIABLES = ("TERM", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "NO
 AGENT_HOME = "/home/agent"
 STATE_PATHS = {"claude": f"{AGENT_HOME}/.claude", "codex": f"{AGENT_HOME}/.codex"}
 STATE_VARIABLES = {"claude": "CLAUDE_CONFIG_DIR", "codex": "CODEX_HOME"}
-CLAUDE_MANAGED = "/etc/claude-code/managed-settings.json"
 RELAY_DIR = "/run/scc-relay"
 RELAY_SOCKET = f"{RELAY_DIR}/proxy.sock"
 SQUID_CONF = "/etc/squid/scc/squid.conf"
@@ -258,10 +258,11 @@ def _agent_plan(
     if settings.ca_cert:
         mounts.append(Mount(CA_PATH, str(settings.ca_cert.resolve()), read_only=True))
         env |= dict.fromkeys(CA_VARIABLES, CA_PATH)
-    if settings.agent_settings and settings.provider == "claude":
-        mounts.append(
-            Mount(CLAUDE_MANAGED, str(run / "agent-settings.json"), read_only=True)
-        )
+    if settings.provider == "claude":
+        mounts += [
+            Mount(f"{MANAGED_DIR}/{name}", str(run / f"claude-{name}"), read_only=True)
+            for name in managed_files({}, settings.agent_settings)
+        ]
     argv = command or [settings.provider]
     return ContainerPlan(
         name=f"scc-{sid}-agent",
@@ -451,15 +452,18 @@ class Sandbox:
         self.agent: Any = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
         self._proxy: Future[None] | None = None
+        self._sidecars: Future[list[str | None]] | None = None
 
     def create(self) -> Any:
         """Everything up to a created (not started) agent; the proxy is starting."""
         with _docker_errors():
+            managed = self._pool.submit(self._image_settings)
             self._write_files()
             for volume in self.plan.volumes:
                 self._volume(volume)
             list(self._pool.map(self._network, self.plan.networks))
             values = {"gateway": self._gateway()} if self._internal() else {}
+            self._write_managed(managed.result())
             if self.plan.proxy:
                 self._proxy = self._pool.submit(self._start_proxy)
             self.agent = self._container(self.plan.agent, values)
@@ -471,14 +475,48 @@ class Sandbox:
             with _docker_errors():
                 self._proxy.result()
 
+    def agent_exited(self) -> None:
+        """Start removing the sidecars while the engine settles the agent's exit."""
+        if self._proxy is not None and self._sidecars is None:
+            self._sidecars = self._pool.submit(self._remove_sidecars)
+
     def remove(self) -> None:
-        """Remove what this session created; never raises."""
+        """Remove what this session created, by name, as much at once as the
+        engine allows (containers before their networks); never raises."""
+        self.agent_exited()
+        if self._sidecars is not None:
+            with contextlib.suppress(Exception):
+                self._sidecars.result(timeout=60)
+        self._pool.shutdown(wait=True)
+        plan = self.plan
+        containers = [plan.agent.name]
+        volumes = [v.name for v in plan.volumes if not v.keep]
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
+            list(pool.map(self._remove_container, containers))
+            networks = [network.name for network in plan.networks]
+            removals = [pool.submit(self._remove_network, name) for name in networks]
+            removals += [pool.submit(self._remove_volume, name) for name in volumes]
+            for removal in removals:
+                removal.result()
+        ids.remove_session_dir(plan.session)
+
+    def _remove_sidecars(self) -> list[str | None]:
         if self._proxy is not None:
             with contextlib.suppress(Exception):
-                self._proxy.result(timeout=30)
-        self._pool.shutdown(wait=True)
-        remove_session_objects(self.client, self.plan.session)
-        ids.remove_session_dir(self.plan.session)
+                self._proxy.result(timeout=30)  # created objects only once done
+        sidecars = [spec.name for spec in (self.plan.relay, self.plan.proxy) if spec]
+        return [self._remove_container(name) for name in sidecars]
+
+    def _remove_container(self, name: str) -> str | None:
+        return _removed(
+            name, lambda: self.client.api.remove_container(name, force=True)
+        )
+
+    def _remove_network(self, name: str) -> str | None:
+        return _removed(name, lambda: self.client.api.remove_network(name))
+
+    def _remove_volume(self, name: str) -> str | None:
+        return _removed(name, lambda: self.client.api.remove_volume(name, force=True))
 
     def _internal(self) -> NetworkPlan | None:
         return next((n for n in self.plan.networks if n.internal), None)
@@ -505,10 +543,6 @@ class Sandbox:
         (run / "resolv.conf").write_text(
             "# scc: no DNS inside the sandbox\noptions attempts:1 timeout:1\n"
         )
-        if self.settings.agent_settings:
-            (run / "agent-settings.json").write_text(
-                json.dumps(self.settings.agent_settings)
-            )
         if self.plan.proxy:
             from scc_guard.squid import render_squid_conf
 
@@ -524,6 +558,22 @@ class Sandbox:
         if git.is_dir():
             (git / "hooks").mkdir(exist_ok=True)
             (git / "config").touch(exist_ok=True)
+
+    def _image_settings(self) -> dict[str, Any] | None:
+        if self.settings.provider != "claude":
+            return None
+        labels = ids.labels(self.plan.session, "state")
+        return image_settings(self.client, self.plan.agent.image, labels)
+
+    def _write_managed(self, image: dict[str, Any] | None) -> None:
+        """Claude Code's managed files: the image's settings keep the guard hook."""
+        if image is None:
+            return
+        run = Path(self.plan.audit_dir, "run")
+        for name, content in managed_files(image, self.settings.agent_settings).items():
+            path = run / f"claude-{name}"
+            path.write_text(json.dumps(content, indent=2))
+            path.chmod(0o644)
 
     def _volume(self, volume: VolumePlan) -> None:
         import docker.errors
@@ -729,6 +779,20 @@ def remove_session_objects(client: Any, session: str) -> list[str]:
         removed = list(pool.map(_remove, found["containers"]))
         removed += pool.map(_remove, [*found["networks"], *found["volumes"]])
     return [name for name in removed if name]
+
+
+def _removed(name: str, removal: Callable[[], Any]) -> str | None:
+    """Run one removal; the name if the object is gone, None if it stayed."""
+    import docker.errors
+
+    try:
+        removal()
+    except docker.errors.NotFound:
+        pass
+    except Exception as exc:  # teardown goes on; `scc prune` finds what stayed
+        log.debug("cannot remove %s: %s", name, exc)
+        return None
+    return name
 
 
 def _remove(obj: Any) -> str | None:

@@ -10,9 +10,21 @@ from scc.sandbox import FAST_ARP, PRELUDE, PRELUDE_PATH
 from .conftest import RUN_ID, RUN_LABEL, scc
 
 
+def _volumes(client) -> set[str]:  # type: ignore[no-untyped-def]
+    return {
+        v.name for v in client.volumes.list(filters={"label": f"{RUN_LABEL}={RUN_ID}"})
+    }
+
+
 @pytest.mark.images
-def test_doctor_passes_every_check_on_a_ready_machine() -> None:
+def test_doctor_passes_every_check_on_a_ready_machine_and_leaves_nothing(
+    docker_client,
+) -> None:
+    before = _volumes(docker_client)
+
     result = scc("doctor", "--json")
+
+    assert _volumes(docker_client) == before  # not even a state volume
     checks = {c["name"]: c for c in json.loads(result.out)}
     assert result.code == 0, checks
     assert {"engine", "gateway isolation", "guard canary", "proxy canary"} <= set(
