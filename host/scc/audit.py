@@ -37,6 +37,11 @@ def _event(record: dict[str, Any], source: str) -> dict[str, Any]:
             f"{record.get('status', '?')} {record.get('method', '?')} "
             f"{record.get('host', '?')}:{record.get('port', '?')}"
         )
+    elif source == "scc":
+        summary = (
+            f"{record.get('event', '?')} {record.get('path', '?')} "
+            f"-> {record.get('moved_to', '?')}"
+        )
     else:
         verdict = record.get("verdict") or (
             "allowed" if record.get("allowed") else "blocked"
@@ -52,6 +57,7 @@ def timeline(session_dir: Path) -> list[dict[str, Any]]:
     """Both audits merged in time order (ISO 8601 UTC strings sort as times)."""
     events = [
         *read_events(session_dir / ids.GUARD_AUDIT, "guard"),
+        *read_events(session_dir / ids.SESSION_AUDIT, "scc"),
         *(
             e
             for e in read_events(session_dir / ids.PROXY_AUDIT, "proxy")

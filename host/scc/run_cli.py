@@ -15,6 +15,7 @@ from typing import Any
 import click
 from scc_guard.policy import NetworkMode
 
+from scc import gitmeta
 from scc import session as ids
 from scc.audit import DenialWatcher, timeline
 from scc.engine import connect
@@ -133,7 +134,7 @@ def _session(
     client = connect()
     _require_images(client, plan)
     sandbox = Sandbox(client, plan, settings)
-    with _signals_as_interrupt():
+    with _signals_as_interrupt(), _git_watch(plan):
         try:
             agent = sandbox.create()
             with DenialWatcher(plan, raw_terminal=interactive):
@@ -146,6 +147,52 @@ def _session(
             return 130
         finally:
             sandbox.remove()
+
+
+@contextmanager
+def _git_watch(plan: Plan) -> Iterator[None]:
+    """Quarantine git metadata the session added or changed that could run
+    code on the host (after the agent's container is gone)."""
+    workspace = Path(plan.workspace)
+    before = gitmeta.take_snapshot(workspace)
+    if before.truncated:
+        _warn_scan_limit()
+    try:
+        yield
+    finally:
+        moved, after = gitmeta.quarantine_changes(workspace, before, plan.session)
+        _report_git(plan, moved, gitmeta.new_nested_repositories(before, after))
+
+
+def _warn_scan_limit() -> None:
+    click.echo(
+        f"scc: warning: more than {gitmeta.SCAN_LIMIT} entries in the workspace; "
+        "nested git repositories beyond them are not checked",
+        err=True,
+    )
+
+
+def _report_git(
+    plan: Plan, moved: list[gitmeta.Quarantined], nested: list[str]
+) -> None:
+    for repo in nested:
+        click.echo(
+            f"scc: warning: the session created a git repository at {repo}; "
+            "host git recurses into it, check it before use",
+            err=True,
+        )
+    records = []
+    for item in moved:
+        click.echo(
+            f"scc: warning: quarantined {item.why} git metadata {item.path} "
+            f"-> {item.moved_to}",
+            err=True,
+        )
+        records.append(gitmeta.audit_record(item, plan.session) + "\n")
+    if records:
+        log = ids.session_dir(plan.session) / ids.SESSION_AUDIT
+        with log.open("a") as handle:
+            handle.writelines(records)
 
 
 def _default_workspace() -> Path:

@@ -27,6 +27,7 @@ from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 from scc import __version__
 from scc import session as ids
 from scc.errors import PolicyBlocked, SccError
+from scc.gitmeta import ensure_mount_points, refuse_unsafe_git
 from scc.managed import MANAGED_DIR, image_settings, managed_files
 from scc.merge import SessionSettings
 
@@ -278,11 +279,14 @@ def _agent_plan(
 
 
 def _git_protection(workspace: Path) -> list[Mount]:
-    """`.git/hooks` and `.git/config` read-only, so nothing planted runs on the host."""
+    """`.git` a mount point (so it cannot be renamed or replaced), `.git/hooks`
+    and `.git/config` read-only, so nothing planted runs on the host."""
+    refuse_unsafe_git(workspace)
     git = workspace / ".git"
     if not git.is_dir():
         return []
     return [
+        Mount(str(git), str(git)),
         Mount(str(git / "hooks"), str(git / "hooks"), read_only=True),
         Mount(str(git / "config"), str(git / "config"), read_only=True),
     ]
@@ -554,10 +558,10 @@ class Sandbox:
         (run / "proxy-address").touch()
         for path in run.iterdir():
             path.chmod(0o644)
-        git = Path(self.plan.workspace, ".git")
-        if git.is_dir():
-            (git / "hooks").mkdir(exist_ok=True)
-            (git / "config").touch(exist_ok=True)
+        workspace = Path(self.plan.workspace)
+        refuse_unsafe_git(workspace)
+        if (workspace / ".git").is_dir():
+            ensure_mount_points(workspace, self.plan.uid, self.plan.gid)
 
     def _image_settings(self) -> dict[str, Any] | None:
         if self.settings.provider != "claude":

@@ -26,6 +26,7 @@ LABEL_UID = "io.scc.uid"
 
 GUARD_AUDIT = "guard.jsonl"
 PROXY_AUDIT = "proxy.jsonl"
+SESSION_AUDIT = "session.jsonl"
 
 
 def new_session_id() -> str:
