@@ -152,9 +152,11 @@ def _policy_or_verdict(args: argparse.Namespace) -> PolicyView | Verdict:
     try:
         return _policy(args)
     except PolicyError as exc:
-        return Verdict(
-            False, "policy-invalid", str(exc), RULES["policy-invalid"].alternative
-        )
+        alternative = RULES["policy-invalid"].alternative
+        if not (args.policy or args.network_mode or args.allow_host):
+            # Outside a sandbox nothing is mounted: say how to name a policy.
+            alternative = "outside a sandbox, pass --policy FILE or --network-mode MODE"
+        return Verdict(False, "policy-invalid", str(exc), alternative)
 
 
 def _check_lines(policy: PolicyView | Verdict) -> int:
