@@ -14,6 +14,8 @@ from typing import Any
 
 from scc.sandbox import agent_exit_code
 
+TERMINAL_CLOSED = 128 + signal.SIGHUP
+
 
 def attach_interactive(
     client: Any, agent: Any, ready: Callable[[], None] = lambda: None
@@ -36,12 +38,15 @@ def attach_interactive(
     try:
         if saved:
             tty.setraw(stdin)
-        _pump(raw, stdin, sys.stdout.fileno())
+        agent_ended = _pump(raw, stdin, sys.stdout.fileno())
     finally:
         if saved:
-            termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
+            with contextlib.suppress(OSError, termios.error):  # the tty may be gone
+                termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
         signal.signal(signal.SIGWINCH, previous)
         raw.close()
+    if not agent_ended:
+        return TERMINAL_CLOSED  # the caller's teardown stops the agent
     return agent_exit_code(agent)
 
 
@@ -54,7 +59,9 @@ def _resize(client: Any, agent: Any) -> None:
         client.api.resize(agent.id, height=size.lines, width=size.columns)
 
 
-def _pump(raw: Any, stdin: int, stdout: int) -> None:
+def _pump(raw: Any, stdin: int, stdout: int) -> bool:
+    """Until the agent ends (True) or the terminal goes away (False: EOF or
+    EIO on it, as when its window is closed)."""
     while True:
         try:
             ready, _, _ = select.select([raw, stdin], [], [])
@@ -63,10 +70,22 @@ def _pump(raw: Any, stdin: int, stdout: int) -> None:
         if raw in ready:
             data = raw.recv(65536)
             if not data:
-                return
-            os.write(stdout, data)
+                return True
+            if not _write(stdout, data):
+                return False
         if stdin in ready:
-            data = os.read(stdin, 65536)
+            try:
+                data = os.read(stdin, 65536)
+            except OSError:
+                return False
             if not data:
-                return
+                return False
             raw.sendall(data)
+
+
+def _write(fd: int, data: bytes) -> bool:
+    try:
+        os.write(fd, data)
+    except OSError:
+        return False
+    return True

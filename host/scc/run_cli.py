@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -134,7 +135,8 @@ def _session(
     client = connect()
     _require_images(client, plan)
     sandbox = Sandbox(client, plan, settings)
-    with _signals_as_interrupt(), _git_watch(plan):
+    watch = _GitWatch(plan)
+    with _signals_as_interrupt() as stopped:
         try:
             agent = sandbox.create()
             with DenialWatcher(plan, raw_terminal=interactive):
@@ -144,55 +146,52 @@ def _session(
                     return attach_interactive(client, agent, sandbox.ready)
                 return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
         except KeyboardInterrupt:
-            return 130
+            return 128 + stopped.get("signal", signal.SIGINT)
         finally:
+            _ignore_signals()
             sandbox.remove()
+            watch.finish()
 
 
-@contextmanager
-def _git_watch(plan: Plan) -> Iterator[None]:
+class _GitWatch:
     """Quarantine git metadata the session added or changed that could run
-    code on the host (after the agent's container is gone)."""
-    workspace = Path(plan.workspace)
-    before = gitmeta.take_snapshot(workspace)
-    if before.truncated:
-        _warn_scan_limit()
-    try:
-        yield
-    finally:
-        moved, after = gitmeta.quarantine_changes(workspace, before, plan.session)
-        _report_git(plan, moved, gitmeta.new_nested_repositories(before, after))
+    code on the host (once the agent's container is gone)."""
 
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.workspace = Path(plan.workspace)
+        self.before = gitmeta.take_snapshot(self.workspace)
+        if self.before.truncated:
+            _tell(
+                f"scc: warning: more than {gitmeta.SCAN_LIMIT} entries in the "
+                "workspace; nested git repositories beyond them are not checked"
+            )
 
-def _warn_scan_limit() -> None:
-    click.echo(
-        f"scc: warning: more than {gitmeta.SCAN_LIMIT} entries in the workspace; "
-        "nested git repositories beyond them are not checked",
-        err=True,
-    )
-
-
-def _report_git(
-    plan: Plan, moved: list[gitmeta.Quarantined], nested: list[str]
-) -> None:
-    for repo in nested:
-        click.echo(
-            f"scc: warning: the session created a git repository at {repo}; "
-            "host git recurses into it, check it before use",
-            err=True,
+    def finish(self) -> None:
+        moved, after = gitmeta.quarantine_changes(
+            self.workspace, self.before, self.plan.session
         )
-    records = []
-    for item in moved:
-        click.echo(
-            f"scc: warning: quarantined {item.why} git metadata {item.path} "
-            f"-> {item.moved_to}",
-            err=True,
-        )
-        records.append(gitmeta.audit_record(item, plan.session) + "\n")
-    if records:
-        log = ids.session_dir(plan.session) / ids.SESSION_AUDIT
-        with log.open("a") as handle:
-            handle.writelines(records)
+        records = [gitmeta.audit_record(m, self.plan.session) + "\n" for m in moved]
+        if records:
+            log = ids.session_dir(self.plan.session) / ids.SESSION_AUDIT
+            with log.open("a") as handle:
+                handle.writelines(records)
+        for repo in gitmeta.new_nested_repositories(self.before, after):
+            _tell(
+                f"scc: warning: the session created a git repository at {repo}; "
+                "host git recurses into it, check it before use"
+            )
+        for item in moved:
+            _tell(
+                f"scc: warning: quarantined {item.why} git metadata {item.path} "
+                f"-> {item.moved_to}"
+            )
+
+
+def _tell(line: str) -> None:
+    """A line on stderr, which may be a terminal that is already gone."""
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 def _default_workspace() -> Path:
@@ -236,22 +235,41 @@ def _stream(
     return agent_exit_code(agent)
 
 
+TEARDOWN_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
 @contextmanager
-def _signals_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP tear the session down like Ctrl-C."""
+def _signals_as_interrupt() -> Iterator[dict[str, int]]:
+    """SIGTERM, SIGHUP (a closed terminal) and SIGINT tear the session down.
+
+    The first one interrupts; later ones (a shell passing its own SIGHUP on,
+    tmux following up) are ignored, so they cannot cut the teardown short.
+    Yields where the signal's number is recorded.
+    """
+    stopped: dict[str, int] = {}
 
     def interrupt(signum: int, frame: Any) -> None:
+        if stopped:
+            return
+        stopped["signal"] = signum
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stopped
         return
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {s: signal.signal(s, interrupt) for s in TEARDOWN_SIGNALS}
     try:
-        yield
+        yield stopped
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _ignore_signals() -> None:
+    """From here on the teardown runs to its end, whatever arrives."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in TEARDOWN_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 @click.command("stop")

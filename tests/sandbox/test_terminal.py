@@ -11,11 +11,12 @@ import struct
 import subprocess
 import termios
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from .conftest import SCC, session_leftovers
+from .conftest import RUN_ID, RUN_LABEL, SCC, session_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -93,3 +94,86 @@ def test_start_follows_resizes_and_ctrl_c_tears_down(
     finally:
         os.close(master)
     assert session_leftovers(docker_client) == []
+
+
+def _session_running(docker_client) -> bool:  # type: ignore[no-untyped-def]
+    running = docker_client.api.containers(
+        filters={"label": f"{RUN_LABEL}={RUN_ID}", "status": "running"}
+    )
+    return any(name.endswith("-agent") for c in running for name in c["Names"])
+
+
+def _wait(predicate, limit: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _in_tmux(socket: str, shell_line: str) -> None:
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "new-session",
+            "-d",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-i",
+        ],
+        check=True,
+    )
+    subprocess.run(["tmux", "-L", socket, "send-keys", shell_line, "Enter"], check=True)
+
+
+CLOSINGS = ["tmux-kill-session", "pty-closed", "sighup-twice", "sigterm"]
+
+
+@pytest.mark.parametrize("closing", CLOSINGS)
+def test_closing_the_terminal_tears_the_session_down(
+    closing: str, workspace: Path, agent_image: str, docker_client
+) -> None:
+    socket = f"scc-test-{uuid.uuid4().hex[:8]}"
+    errors = workspace.with_name(workspace.name + ".err")
+    command = (
+        f"{SCC} start {workspace} --network open --image {agent_image} -- wait"
+        f" 2>{errors}"
+    )
+    proc = master = None
+    try:
+        if closing == "tmux-kill-session":
+            _in_tmux(socket, command)
+        else:
+            proc, master = _start(workspace, agent_image, 24, 80, "wait")
+        assert _wait(lambda: _session_running(docker_client)), "never started"
+        time.sleep(0.5)
+        if closing == "tmux-kill-session":
+            subprocess.run(["tmux", "-L", socket, "kill-session"], check=True)
+        elif closing == "pty-closed":
+            os.close(master)
+            master = None
+        elif closing == "sighup-twice":
+            os.killpg(proc.pid, signal.SIGHUP)
+            time.sleep(0.05)
+            os.killpg(proc.pid, signal.SIGHUP)
+        else:
+            os.killpg(proc.pid, signal.SIGTERM)
+        assert _wait(lambda: not session_leftovers(docker_client)), session_leftovers(
+            docker_client
+        )
+        if proc is not None:
+            assert proc.wait(timeout=20) != 0
+    finally:
+        if master is not None:
+            os.close(master)
+        if closing == "tmux-kill-session":
+            subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
+            errors.unlink(missing_ok=True)
