@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import subprocess
@@ -131,6 +132,9 @@ def _session(
         click.echo(plan.to_json())
         return 0
     client = connect()
+    # Everything loaded so far lives as long as the process: keep it out of
+    # the collector's passes, during the session and at exit.
+    gc.freeze()
     _require_images(client, plan)
     sandbox = Sandbox(client, plan, settings)
     with _signals_as_interrupt():
