@@ -40,12 +40,21 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _engine():  # type: ignore[no-untyped-def]
+    import socket
+
     import docker
 
-    client = docker.DockerClient(
-        base_url=_ENGINE_ENV.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    )
-    client.ping()
+    url = _ENGINE_ENV.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if url.startswith("unix://"):
+        # docker-py leaks the socket of a failed unix connection; probe first.
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(url.removeprefix("unix://"))
+    client = docker.DockerClient(base_url=url)
+    try:
+        client.ping()
+    except Exception:
+        client.close()
+        raise
     return client
 
 

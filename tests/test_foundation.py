@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,40 @@ def test_guard_installs_alone_without_the_docker_sdk(tmp_path: Path) -> None:
         [str(bindir / "scc-guard"), "--version"], capture_output=True, text=True
     )
     assert version.stdout.strip() == scc_guard.__version__
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", "1 error"), ("", "1 skipped")], ids=["ci", "local"]
+)
+def test_docker_tests_fail_in_ci_and_skip_locally_without_an_engine(
+    tmp_path: Path, ci: str, outcome: str
+) -> None:
+    probe = REPO / "tests" / f"test_zz_probe_{ci or 'local'}_{os.getpid()}.py"
+    probe.write_text(
+        "import pytest\n\n@pytest.mark.docker\ndef test_needs_engine():\n    pass\n"
+    )
+    env = {
+        **os.environ,
+        "CI": ci,
+        "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock",
+    }
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(probe),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
+    finally:
+        probe.unlink()
+    assert outcome in proc.stdout, proc.stdout
+    assert (proc.returncode != 0) == bool(ci)

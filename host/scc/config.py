@@ -12,8 +12,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from scc.errors import SccError
 from scc.layers import PersonalProfile, UserConfig, load_optional_layer
 
@@ -63,6 +61,8 @@ def load_user_config() -> UserConfig:
 
 
 def save_user_config(config: UserConfig) -> None:
+    import yaml
+
     data = config.model_dump(exclude_none=True)
     write_private(config_path(), yaml.safe_dump(data, sort_keys=False))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from scc_guard.policy import NetworkMode
 from scc_guard.rules import RULES
@@ -179,6 +178,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 def parse_layer(text: str, model: type[Model], origin: str) -> Model:
     """Validate YAML text as `model`; `origin` names it in the error line."""
+    import yaml  # only sessions with configuration files pay for it
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -270,7 +271,7 @@ def org_problems(org: OrgConfig) -> list[str]:
     return problems
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     where = f"line {mark.line + 1}: " if mark is not None else ""

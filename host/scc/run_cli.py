@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import signal
 import subprocess
@@ -133,6 +134,9 @@ def _session(
         click.echo(plan.to_json())
         return 0
     client = connect()
+    # Everything loaded so far lives as long as the process: keep it out of
+    # the collector's passes, during the session and at exit.
+    gc.freeze()
     _require_images(client, plan)
     sandbox = Sandbox(client, plan, settings)
     watch = _GitWatch(plan)
