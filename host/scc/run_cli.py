@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -276,28 +277,48 @@ def _ignore_signals() -> None:
             signal.signal(signum, signal.SIG_IGN)
 
 
+def all_users_option(func: Any) -> Any:
+    return click.option(
+        "--all-users",
+        is_flag=True,
+        help="Every user's sessions, not only yours (root only).",
+    )(func)
+
+
+def _owner_filter(all_users: bool) -> int | None:
+    """The uid whose sessions a command acts on; None for everyone's."""
+    if not all_users:
+        return os.getuid()
+    if os.getuid() != 0:
+        raise SccError("only root may act on other users' sessions (--all-users)")
+    return None
+
+
 @click.command("stop")
 @click.argument("sessions", nargs=-1)
-@click.option("--all", "everything", is_flag=True, help="Stop every session.")
-def stop(sessions: tuple[str, ...], everything: bool) -> None:
+@click.option("--all", "everything", is_flag=True, help="Stop all your sessions.")
+@all_users_option
+def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     """Stop sessions and remove their containers, networks and volumes."""
     if not sessions and not everything:
         raise SccError("name a session (see `scc list`) or pass --all")
     client = connect()
-    targets = set(sessions) if sessions else set(_sessions(client))
-    for sid in sorted(targets):
-        removed = remove_session_objects(client, sid)
-        if not removed and sessions:
-            raise SccError(f"no session {sid}")
+    found = _sessions(client, _owner_filter(all_users))
+    unknown = [sid for sid in sessions if sid not in found]
+    if unknown:
+        raise SccError(f"no session {unknown[0]}")
+    for sid in sorted(sessions or found):
+        remove_session_objects(client, sid)
         click.echo(f"stopped {sid}")
 
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_sessions(as_json: bool) -> None:
-    """List running and leftover sessions."""
+@all_users_option
+def list_sessions(as_json: bool, all_users: bool) -> None:
+    """List your running and leftover sessions."""
     client = connect()
-    rows = list(_sessions(client).values())
+    rows = list(_sessions(client, _owner_filter(all_users)).values())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -307,21 +328,24 @@ def list_sessions(as_json: bool) -> None:
         )
 
 
-def _sessions(client: Any) -> dict[str, dict[str, Any]]:
+def _sessions(client: Any, user: int | None) -> dict[str, dict[str, Any]]:
     """Sessions by label. One whose `scc` process is gone has ended, whatever
-    its containers still do (scc was killed before it could clean up)."""
+    its containers still do (scc was killed before it could clean up); that is
+    judged only for sessions started on this host, where the pid means it."""
     rows: dict[str, dict[str, Any]] = {}
-    for kind, objects in session_objects(client).items():
+    for kind, objects in session_objects(client, user=user).items():
         for obj in objects:
             found = _labels_of(obj)
             sid = found[ids.LABEL_SESSION]
             row = rows.setdefault(sid, _row(sid, found))
-            row["objects"].append(f"{kind[:-1]} {obj.name}")
+            row["objects"].append(f"{kind[:-1]} {_name_of(obj)}")
             if found.get(ids.LABEL_ROLE) == "agent" and kind == "containers":
                 row["agent"] = obj.status
+    here = ids.this_host()
     for row in rows.values():
         agent = row.pop("agent", "")
-        if not (row["pid"] and ids.pid_alive(row["pid"])):
+        elsewhere = row["host"] not in ("", here)
+        if not elsewhere and not (row["pid"] and ids.pid_alive(row["pid"])):
             row["status"] = "ended"
         else:
             row["status"] = "running" if agent == "running" else "starting"
@@ -333,11 +357,21 @@ def _labels_of(obj: Any) -> dict[str, str]:
     return attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
 
 
+def _name_of(obj: Any) -> str:
+    """A sparse container listing has no `Name`; its `Names` has it."""
+    if obj.name:
+        return str(obj.name)
+    names = obj.attrs.get("Names") or [obj.id[:12]]
+    return str(names[0]).lstrip("/")
+
+
 def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
     return {
         "session": sid,
         "mode": found.get(ids.LABEL_MODE, ""),
         "workspace": found.get(ids.LABEL_WORKSPACE, ""),
+        "user": found.get(ids.LABEL_USER, ""),
+        "host": found.get(ids.LABEL_HOST, ""),
         "pid": int(found.get(ids.LABEL_PID, "0") or 0),
         "status": "",
         "objects": [],
@@ -346,10 +380,11 @@ def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
 
 @click.command("prune")
 @click.option("--all", "everything", is_flag=True, help="Also remove running sessions.")
-def prune(everything: bool) -> None:
-    """Remove what ended sessions left behind (sidecars, networks, volumes)."""
+@all_users_option
+def prune(everything: bool, all_users: bool) -> None:
+    """Remove what your ended sessions left behind (sidecars, networks, volumes)."""
     client = connect()
-    for sid, row in _sessions(client).items():
+    for sid, row in _sessions(client, _owner_filter(all_users)).items():
         if row["status"] != "ended" and not everything:
             continue
         remove_session_objects(client, sid)

@@ -763,11 +763,15 @@ def _image_of(exc: Exception) -> str:
     return text.removeprefix("No such image: ")
 
 
-def session_objects(client: Any, session: str | None = None) -> dict[str, list[Any]]:
+def session_objects(
+    client: Any, session: str | None = None, *, user: int | None = None
+) -> dict[str, list[Any]]:
+    """A session's objects, or all sessions'; only `user`'s if given."""
     selector = f"{ids.LABEL_SESSION}={session}" if session else ids.LABEL_SESSION
-    filters = {
-        "label": [selector, *(f"{k}={v}" for k, v in ids.extra_labels().items())]
-    }
+    wanted = [selector, *(f"{k}={v}" for k, v in ids.extra_labels().items())]
+    if user is not None:
+        wanted.append(f"{ids.LABEL_USER}={user}")
+    filters = {"label": wanted}
     return {
         "containers": client.containers.list(all=True, sparse=True, filters=filters),
         "networks": client.networks.list(filters=filters),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -23,6 +24,8 @@ LABEL_MODE = "io.scc.network-mode"
 LABEL_WORKSPACE = "io.scc.workspace"
 LABEL_STARTED = "io.scc.started"
 LABEL_UID = "io.scc.uid"
+LABEL_USER = "io.scc.user"  # the uid that ran scc for the session
+LABEL_HOST = "io.scc.host"  # where that scc runs: its pid means nothing elsewhere
 
 GUARD_AUDIT = "guard.jsonl"
 PROXY_AUDIT = "proxy.jsonl"
@@ -46,7 +49,15 @@ def extra_labels() -> dict[str, str]:
 
 
 def labels(session: str, role: str, **more: str) -> dict[str, str]:
-    return {**extra_labels(), LABEL_SESSION: session, LABEL_ROLE: role, **more}
+    """A session object's labels: who started it where, and what it is."""
+    return {
+        **extra_labels(),
+        LABEL_SESSION: session,
+        LABEL_ROLE: role,
+        LABEL_USER: str(os.getuid()),
+        LABEL_HOST: this_host(),
+        **more,
+    }
 
 
 def state_root() -> Path:
@@ -84,6 +95,10 @@ def known_sessions() -> list[str]:
     if not root.is_dir():
         return []
     return sorted((p.name for p in root.iterdir() if p.is_dir()), reverse=True)
+
+
+def this_host() -> str:
+    return socket.gethostname()
 
 
 def pid_alive(pid: int) -> bool:
