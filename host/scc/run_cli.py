@@ -33,6 +33,7 @@ from scc.sandbox import (
     remove_session_objects,
     session_objects,
 )
+from scc.terminal import warn
 
 
 def sandbox_options(func: Any) -> Any:
@@ -128,7 +129,7 @@ def _session(
             "--network web-egress-enforced (if policy permits it)"
         )
     for message in settings.messages:
-        click.echo(f"scc: {message}", err=True)
+        warn(message)
     argv = [settings.provider, *command] if interactive else command
     plan = plan_session(settings, workspace, argv, interactive=interactive)
     if dry_run:

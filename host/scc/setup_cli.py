@@ -98,7 +98,7 @@ def setup(
     save_user_config(config)
     if credential is not None:
         store_credential(chosen, credential.variable, credential.secret)
-    _report(config, org.config if org else None, chosen, credential)
+    _report(config, org.config if org else None, chosen, credential, credentials)
 
 
 def _org_source(flag: str | None, current: UserConfig, ask: bool) -> str | None:
@@ -202,7 +202,10 @@ def _report(
     org: OrgConfig | None,
     provider: str,
     credential: _Credential | None,
+    wanted: bool,
 ) -> None:
+    """What setup wrote; a missing credential is warned about unless the user
+    said `--no-credentials`."""
     click.echo(f"org: {f'{org.name} ({config.org})' if org else 'none'}")
     click.echo(f"team: {config.team or 'none'}")
     click.echo(f"provider: {provider}")
@@ -211,7 +214,7 @@ def _report(
             f"credentials: {credential.variable} ({credential.origin}) "
             f"stored in {credentials_path()}"
         )
-    elif not load_credentials().get(provider):
+    elif wanted and not load_credentials().get(provider):
         names = " or ".join(CREDENTIAL_ENV[provider])
         warn(f"no credentials stored for {provider}; set {names} and rerun setup")
     click.echo(f"config: {config_path()}")

@@ -97,13 +97,18 @@ def test_setup_interactive_asks_for_org_and_team(
     assert config == {"org": str(org_file), "team": "web", "provider": "codex"}
 
 
-def test_setup_without_credentials_warns_and_stores_none(
-    scc: Scc, config_home: Path
+@pytest.mark.parametrize(
+    ("flags", "warned"),
+    [((), True), (("--no-credentials",), False)],
+    ids=["none-found", "no-credentials"],
+)
+def test_setup_without_credentials_warns_unless_told_and_stores_none(
+    flags: tuple[str, ...], warned: bool, scc: Scc, config_home: Path
 ) -> None:
-    result = scc("setup", "--provider", "codex")
+    result = scc("setup", "--provider", "codex", *flags)
 
     assert result.exit_code == 0
-    assert "no credentials stored for codex" in result.stderr
+    assert ("no credentials stored for codex" in result.stderr) is warned
     assert not (config_home / "credentials.json").exists()
 
 
