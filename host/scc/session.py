@@ -72,12 +72,18 @@ def session_dir(session: str) -> Path:
 def create_session_dir(session: str) -> Path:
     """Make the state dir with empty audit files the containers append to.
 
-    The proxy runs as its own user, so its audit file is writable by others;
-    it is mounted into the proxy only, never into the agent.
+    The tree from `scc/` down is the invoking user's alone (0700), so no
+    other local user can read, forge or erase an audit. The proxy runs as
+    its own user, so its audit file is writable by others: it reaches it
+    only through its bind mount (which the dirs above do not guard), and it
+    is mounted into the proxy only, never into the agent.
     """
+    root = state_root()
+    for private in (root.parent, root):
+        private.mkdir(parents=True, mode=0o700, exist_ok=True)
+        private.chmod(0o700)
     path = session_dir(session)
-    path.mkdir(parents=True, mode=0o755)
-    path.chmod(0o755)
+    path.mkdir(mode=0o700)
     (path / GUARD_AUDIT).touch(mode=0o644)
     proxy_log = path / PROXY_AUDIT
     proxy_log.touch()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -130,3 +135,41 @@ def test_audit_of_a_real_session_shows_guard_and_proxy_decisions(
     assert len(lines) == 2, lines
     assert "guard  block git push --force origin main [git-force-push]" in lines[0]
     assert "proxy  403 GET denied.scc-test.invalid:80" in lines[1]
+
+
+OTHER_USER = ["setpriv", "--reuid=1501", "--regid=1501", "--clear-groups"]
+
+
+@pytest.fixture
+def open_state_home() -> Iterator[Path]:
+    """A state home other users may enter, as `~/.local/state` usually is."""
+    path = Path(tempfile.mkdtemp(prefix="scc-state-", dir="/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_session_audit_is_private_to_the_invoking_user(
+    workspace: Path, agent_image: str, open_state_home: Path
+) -> None:
+    result = scc(
+        *("run", str(workspace), "--network", "open", "--image", agent_image),
+        *("--", "true"),
+        XDG_STATE_HOME=str(open_state_home),
+    )
+    assert result.code == 0, result.err
+    sessions = open_state_home / "scc" / "sessions"
+    session = next(sessions.iterdir())
+
+    for private in (sessions.parent, sessions, session):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700, private
+    for name in ("proxy.jsonl", "guard.jsonl"):
+        for action in (f"cat {session / name}", f"echo forged >> {session / name}"):
+            other = subprocess.run(
+                [*OTHER_USER, "sh", "-c", action],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert other.returncode != 0, action
+            assert "Permission denied" in other.stderr
