@@ -166,9 +166,9 @@ def test_closing_the_terminal_tears_the_session_down(
             os.killpg(proc.pid, signal.SIGHUP)
         else:
             os.killpg(proc.pid, signal.SIGTERM)
-        assert _wait(lambda: not session_leftovers(docker_client)), session_leftovers(
-            docker_client
-        )
+        gone = _wait(lambda: not session_leftovers(docker_client))
+        told = errors.read_text() if errors.exists() else ""
+        assert gone, (session_leftovers(docker_client), told)
         if proc is not None:
             assert proc.wait(timeout=20) != 0
     finally:
