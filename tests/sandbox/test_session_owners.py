@@ -55,7 +55,7 @@ def running_as_test_user(workspace: Path, agent_image: str) -> Iterator[str]:
         yield rows[0]["session"]
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+        proc.communicate(timeout=60)  # also closes the stderr pipe
         shutil.rmtree(home, ignore_errors=True)
 
 
