@@ -20,6 +20,7 @@ the demo creates is removed at the end.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,10 @@ PARTS = [
 ]
 SECRETS = ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "OPENAI_API_KEY")
 SECRETS += ("CODEX_API_KEY",)
+# How a block reads in a tool result: the shim's stderr or the hook's reason.
+GUARD_TOLD = re.compile(
+    r"scc-guard:? blocked \[([\w-]+)\] ([^;\n]+?)(?:;|\. Safe|$)", re.M
+)
 COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -160,6 +165,9 @@ def what_scc_did(exchange: Exchange, audit: list[dict]) -> tuple[str, str]:
         if is_blocked(event) and reason and reason in result:
             rule = event["record"].get("rule")
             return f"blocked by the guard [{rule}]: {reason}", "red"
+    told = GUARD_TOLD.search(result)
+    if told:  # the guard's own words in the tool result
+        return f"blocked by the guard [{told[1]}]: {told[2]}", "red"
     if "HTTP 403" in result or "HTTP Error 403" in result:
         return "refused by the proxy: 403, host not on the allowlist", "red"
     if any(is_blocked(e) and mentions(e, exchange.action) for e in audit):

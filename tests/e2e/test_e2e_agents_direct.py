@@ -1,68 +1,61 @@
-"""The real agent binaries hold a scripted conversation with the model.
+"""The pinned agent binaries hold a scripted conversation with the model.
 
-No scc here: each agent runs in a plain container on an internal network that
-the test created (no route out), next to the scripted model, started with the
-same command line the scc scenarios use. This proves the model speaks enough
-of each API for the pinned agent versions.
+No scc session here: each provider image runs as a plain container on an
+internal network that the test created (no route out), next to the scripted
+model, with the guard's hook and shims set aside, started with the same
+command line the scc scenarios use. This proves the model speaks enough of
+each API for the agent versions the images pin.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from agents import CREDENTIALS, agent_command
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-AGENTS = Path(os.environ.get("SCC_E2E_AGENTS", "/tmp/npmtest/node_modules"))
-BINARIES = {
-    "claude": (
-        AGENTS / "@anthropic-ai/claude-code/bin/claude.exe",
-        "/usr/local/bin/claude",
-    ),
-    "codex": (
-        AGENTS / "@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl",
-        "/opt/codex",
-    ),
+# Without the guard: the shims off PATH, the agents' managed hook files empty.
+PLAIN_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/lib/codex/codex-path"
+HOOK_FILES = {
+    "claude": ("/etc/claude-code/managed-settings.json", "{}\n"),
+    "codex": ("/etc/codex/requirements.toml", "\n"),
 }
-BASE = "debian:bookworm-slim"
-PATH = "/opt/codex/bin:/opt/codex/codex-path:/usr/local/bin:/usr/bin:/bin"
-
-
-def mounts(provider: str) -> dict:
-    binary, target = BINARIES[provider]
-    if not binary.exists():
-        message = f"agent binary not found: {binary} (set SCC_E2E_AGENTS)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return {str(binary): {"bind": target, "mode": "ro"}}
 
 
 @pytest.mark.docker
+@pytest.mark.images
 @pytest.mark.slow
 @pytest.mark.parametrize("provider", ["claude", "codex"])
 def test_agent_holds_the_scripted_conversation(
     docker_client, model, labels, tmp_path, provider
 ):
+    from scc import __version__
+
     network, server = model
+    image = f"scc-{provider}:{__version__}"
     workspace = tmp_path / "ws"
     workspace.mkdir()
     os.chmod(workspace, 0o777)
-    volumes = {**mounts(provider), str(workspace): {"bind": "/ws", "mode": "rw"}}
+    hook_path, empty = HOOK_FILES[provider]
+    no_hooks = tmp_path / "no-hooks"
+    no_hooks.write_text(empty)
+    no_hooks.chmod(0o644)
+    volumes = {
+        str(workspace): {"bind": "/ws", "mode": "rw"},
+        str(no_hooks): {"bind": hook_path, "mode": "ro"},
+    }
 
     container = docker_client.containers.run(
-        BASE,
+        image,
+        entrypoint=[],
+        command=agent_command(provider, "probe"),
         detach=True,
         labels=labels,
         network=network.name,
-        user=f"{os.getuid() or 1000}:{os.getgid() or 1000}",
         working_dir="/ws",
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
-        command=agent_command(provider, "probe"),
-        environment={"HOME": "/tmp", "PATH": PATH, **CREDENTIALS[provider]},
+        environment={"PATH": PLAIN_PATH, **CREDENTIALS[provider]},
         volumes=volumes,
     )
     try:

@@ -47,6 +47,20 @@ GUARD_BLOCK = {
             [GUARD_BLOCK],
             "blocked by the guard [git-force-push]",
         ),
+        (
+            "Exit code 3\nscc-guard: blocked [git-reset-hard] git reset --hard "
+            "discards uncommitted work; instead: git stash",
+            [],
+            "blocked by the guard [git-reset-hard]: git reset --hard discards "
+            "uncommitted work",
+        ),
+        (
+            "Command blocked by PreToolUse hook: scc-guard blocked [git-force-push] "
+            "force push overwrites remote history. Safe alternative: ...",
+            [],
+            "blocked by the guard [git-force-push]: force push overwrites remote "
+            "history",
+        ),
         ("<html>denied</html>\nHTTP 403", [], "refused by the proxy: 403"),
         ("urllib.error.HTTPError: HTTP Error 403: Forbidden", [], "refused by the"),
         ("a1b2c3 Add a greeting", [], "allowed; output: a1b2c3 Add a greeting"),

@@ -194,6 +194,14 @@ def test_locked_down_reaches_its_model_and_nothing_else(
     assert outcome.final == "Only the model answered; nothing else was reachable."
     assert not outcome.failed_checks(), outcome.describe()
     assert HELLO not in outcome.result_of(model_container.ALLOWED_HOST)
+    # Through the proxy only the provider's own hosts were reached.
+    reached = {
+        e["record"].get("host")
+        for e in proxy_events(outcome.audit)
+        if str(e["record"].get("status")) == "200"
+    }
+    assert reached, outcome.describe()
+    assert reached <= set(model_container.PROVIDER_HOSTS), outcome.describe()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
