@@ -178,6 +178,25 @@ def scc(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_shell(
+    workspace: Path, image: str, script: str, as_uid: int | None = None
+) -> Result:
+    """`scc run` in open mode with the test image, running `script` with sh -c."""
+    return scc(
+        "run",
+        str(workspace),
+        "--network",
+        "open",
+        "--image",
+        image,
+        "--",
+        "sh",
+        "-c",
+        script,
+        as_uid=as_uid,
+    )
+
+
 @dataclass
 class Destinations:
     """Test-made servers on a 198.18.0.0/15 network the proxy's egress leg joins."""

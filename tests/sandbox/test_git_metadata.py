@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, scc
+from .conftest import TEST_UID, run_shell, scc
 
 pytestmark = [pytest.mark.docker]
 
@@ -83,18 +83,7 @@ def test_planted_git_metadata_does_not_run_on_the_host_afterwards(
     marker = marker_dir / "ran"
     script = PLANTS[plant].format(marker=marker)
 
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        f"cd {workspace} && {script}; true",
-    )
+    result = run_shell(workspace, agent_image, f"cd {workspace} && {script}; true")
 
     assert result.code == 0, result.err
     status = _host_git(workspace, "status")
@@ -110,18 +99,7 @@ def test_quarantined_metadata_is_reported_and_audited(
         _with_gitlink(workspace)
     script = PLANTS[plant].format(marker=marker_dir / "ran")
 
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        f"cd {workspace} && {script}",
-    )
+    result = run_shell(workspace, agent_image, f"cd {workspace} && {script}")
 
     moved = {"commondir": ".git/commondir", "nested-gitlink": "sub/.git/config"}[plant]
     assert f"quarantined new git metadata {moved} -> " in result.err

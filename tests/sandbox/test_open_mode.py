@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, scc, session_leftovers
+from .conftest import TEST_UID, run_shell, scc, session_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -155,18 +155,7 @@ def test_environment_is_an_allowlist(inside: dict, name: str, expected: object) 
 def test_run_exits_with_the_commands_exit_code(
     agent_image: str, workspace: Path, code: int
 ) -> None:
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        f"echo out; echo err >&2; exit {code}",
-    )
+    result = run_shell(workspace, agent_image, f"echo out; echo err >&2; exit {code}")
     assert (result.code, result.out, result.err) == (code, "out\n", "err\n")
 
 
@@ -174,18 +163,8 @@ def test_run_exits_with_the_commands_exit_code(
 def test_files_the_agent_creates_belong_to_the_invoking_user(
     agent_image: str, workspace: Path, as_uid: int | None, docker_client
 ) -> None:
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        "echo hi > made-inside && id -u",
-        as_uid=as_uid,
+    result = run_shell(
+        workspace, agent_image, "echo hi > made-inside && id -u", as_uid=as_uid
     )
     assert result.code == 0, result.err
     made = workspace / "made-inside"
@@ -195,18 +174,7 @@ def test_files_the_agent_creates_belong_to_the_invoking_user(
 
 
 def test_git_config_is_read_only_inside(agent_image: str, workspace: Path) -> None:
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        "echo '[core]' >> .git/config",
-    )
+    result = run_shell(workspace, agent_image, "echo '[core]' >> .git/config")
     assert result.code != 0
     assert "Read-only file system" in result.err
 
@@ -250,18 +218,7 @@ def test_host_docker_proxy_config_is_not_injected(
     (config / "config.json").write_text(
         json.dumps({"proxies": {"default": {"httpProxy": "http://injected.invalid:1"}}})
     )
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        "env | grep -i proxy || true",
-    )
+    result = run_shell(workspace, agent_image, "env | grep -i proxy || true")
     assert result.code == 0, result.err
     assert "injected" not in result.out
 
