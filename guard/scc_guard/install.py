@@ -79,13 +79,11 @@ def install_shims(
 
 def _store_parser_tables(lib: str) -> list[str]:
     """Build bashlex's tables once now, so no decision pays for it later."""
-    from pathlib import Path
-
     from scc_guard.parsetables import TABLES_FILE, import_bashlex
 
-    tables = Path(lib, "scc_guard", TABLES_FILE.name)
+    tables = os.path.join(lib, "scc_guard", os.path.basename(TABLES_FILE))
     import_bashlex(tables)
-    return [str(tables)] if tables.is_file() else []
+    return [tables] if os.path.isfile(tables) else []
 
 
 def _write_executable(path: str, text: str) -> None:

@@ -1,30 +1,38 @@
-"""Import bashlex without rebuilding its parser tables every time.
+"""Import bashlex without rebuilding its parser every time.
 
 bashlex 0.18 builds its LALR tables from the grammar on every import, which
 costs about 150 ms: most of a hook decision. Its own cache (parsetab.py) is
-never read. Here the tables bashlex's yacc builds are stored once as JSON
-beside this module, keyed by a digest of the grammar, and handed back to that
-same yacc on later imports. A missing, stale or unreadable file only means the
-tables are built again; it can never change what the parser accepts, since a
-file whose digest does not match the grammar in use is ignored.
+never read. Here the tables are stored once beside this module, keyed by a
+digest of bashlex's own source files and the Python version, and on later
+imports bashlex's `yacc.yacc()` is answered with a parser built straight from
+them: the grammar is not reflected, validated or rebuilt, and `inspect`,
+which only that reflection needs, is not loaded.
 
-In images the file is written at build time by `scc-guard install-shims`, in
-a root-owned directory the agent cannot write.
+A missing, stale or unreadable file only means the tables are built again; it
+can never change what the parser accepts, since a file whose digest does not
+match the bashlex in use is ignored. In images the file is written at build
+time by `scc-guard install-shims`, in a root-owned directory the agent cannot
+write.
+
+Only builtin modules are imported here (no hashlib, pathlib or typing): this
+runs on every hook decision that needs the parser.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib.util
-import json
+import marshal
 import os
 import sys
-from pathlib import Path
+import zlib
 from types import ModuleType
-from typing import Any
 
-TABLES_FILE = Path(__file__).with_name("bashlex-tables.json")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+TABLES_FILE = os.path.join(os.path.dirname(__file__), "bashlex-tables.bin")
+FORMAT = 2
+"""Bumped whenever what is stored, or how it is read, changes."""
 
 
 class _Production:
@@ -40,9 +48,8 @@ class _Production:
     def __str__(self) -> str:
         return self.str
 
-    def bind(self, pdict: dict[str, Any]) -> None:
-        if self.func:
-            self.callable = pdict[self.func]
+    def __repr__(self) -> str:
+        return f"Production({self.str})"
 
 
 class _StoredTable:
@@ -51,55 +58,72 @@ class _StoredTable:
     lr_method = "LALR"
 
     def __init__(self, stored: dict[str, Any]) -> None:
-        self.lr_action = {int(k): v for k, v in stored["action"].items()}
-        self.lr_goto = {int(k): v for k, v in stored["goto"].items()}
+        self.lr_action = stored["action"]
+        self.lr_goto = stored["goto"]
         self.lr_productions = [_Production(*p) for p in stored["productions"]]
         self.sr_conflicts: list[Any] = []
         self.rr_conflicts: list[Any] = []
 
     def bind_callables(self, pdict: dict[str, Any]) -> None:
         for production in self.lr_productions:
-            production.bind(pdict)
+            if production.func:
+                production.callable = pdict[production.func]
 
 
-def grammar_digest(grammar: Any) -> str:
-    """A digest of everything the tables are computed from."""
-    shape = [
-        [str(p), p.func, list(p.prec)] for p in grammar.Productions if p is not None
-    ]
-    precedence = sorted([k, list(v)] for k, v in grammar.Precedence.items())
-    text = json.dumps([shape, precedence, grammar.Start], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+def source_digest(package_dir: str) -> str:
+    """A digest of everything the tables are computed from: bashlex's sources.
+
+    The grammar lives in the docstrings of bashlex/parser.py, its tokens in
+    tokenizer.py and the table construction in yacc.py; every .py file of the
+    package is included, with the Python version the stored form is for.
+    """
+    crc = 0
+    size = 0
+    for name in sorted(os.listdir(package_dir)):
+        if name.endswith(".py"):
+            with open(os.path.join(package_dir, name), "rb") as handle:
+                data = name.encode() + b"\0" + handle.read()
+            crc = zlib.crc32(data, crc)
+            size += len(data)
+    python = "{}.{}".format(*sys.version_info[:2])
+    return f"{FORMAT}/{python}/{size}/{crc:08x}"
 
 
 def dump_table(table: Any, digest: str) -> dict[str, Any]:
     return {
         "digest": digest,
-        "action": {str(k): v for k, v in table.lr_action.items()},
-        "goto": {str(k): v for k, v in table.lr_goto.items()},
+        "action": dict(table.lr_action),
+        "goto": dict(table.lr_goto),
         "productions": [[p.name, p.len, p.func, str(p)] for p in table.lr_productions],
     }
 
 
-def _read(path: Path, digest: str) -> _StoredTable | None:
+def _read(path: str, digest: str) -> _StoredTable | None:
     try:
-        stored = json.loads(path.read_text())
+        with open(path, "rb") as handle:
+            stored = marshal.loads(handle.read())
         if stored.get("digest") != digest:
             return None
-        return _StoredTable(stored)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        table = _StoredTable(stored)
+        if not isinstance(table.lr_action, dict) or not isinstance(table.lr_goto, dict):
+            return None
+        return table
+    except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
         return None
 
 
-def _write(path: Path, stored: dict[str, Any]) -> None:
+def _write(path: str, stored: dict[str, Any]) -> None:
     """Write whole or not at all; an unwritable place is simply skipped."""
-    import tempfile  # only on a first import: keep it off the decision path
+    import contextlib  # only on a first import: keep it off the decision path
+    import tempfile
 
     with contextlib.suppress(OSError):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bashlex-tables-")
+        fd, tmp = tempfile.mkstemp(
+            dir=os.path.dirname(path) or ".", prefix=".bashlex-tables-"
+        )
         try:
-            with os.fdopen(fd, "w") as out:
-                json.dump(stored, out)
+            with os.fdopen(fd, "wb") as out:
+                out.write(marshal.dumps(stored))
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         finally:
@@ -107,37 +131,59 @@ def _write(path: Path, stored: dict[str, Any]) -> None:
                 os.unlink(tmp)
 
 
-def import_bashlex(path: Path = TABLES_FILE) -> ModuleType:
-    """Import bashlex, reusing stored parser tables when they fit its grammar."""
+def import_bashlex(path: str | os.PathLike[str] = TABLES_FILE) -> ModuleType:
+    """Import bashlex, building its parser from stored tables when they fit."""
     if "bashlex" in sys.modules:
         return sys.modules["bashlex"]
+    import importlib.util
+
     # bashlex/__init__ builds the parser, so the package is created without
-    # running it, yacc is loaded and given the stored tables, and only then
-    # does __init__ run.
+    # running it, yacc is loaded and patched, and only then does __init__ run.
     spec = importlib.util.find_spec("bashlex")
-    if spec is None or spec.loader is None:
+    if spec is None or spec.loader is None or not spec.submodule_search_locations:
         raise ImportError("bashlex is not installed")
+    path = os.fspath(path)
+    digest = source_digest(spec.submodule_search_locations[0])
+    stored = _read(path, digest)
     package = importlib.util.module_from_spec(spec)
     sys.modules["bashlex"] = package
     try:
-        import bashlex.yacc as yacc
+        # bashlex's yacc imports `inspect` (about 6 ms) for the grammar
+        # reflection that stored tables make unnecessary.
+        deferred = stored is not None and "inspect" not in sys.modules
+        if deferred:
+            sys.modules["inspect"] = _OnFirstUse("inspect")
+        try:
+            import bashlex.yacc as yacc
+        finally:
+            if deferred and isinstance(sys.modules.get("inspect"), _OnFirstUse):
+                del sys.modules["inspect"]
 
-        built_by_yacc = yacc.LRTable
+        built_yacc, built_table = yacc.yacc, yacc.LRTable
 
-        def table_for(grammar: Any, log: Any = None) -> Any:
-            digest = grammar_digest(grammar)
-            stored = _read(path, digest)
-            if stored is not None:
-                return stored
-            table = built_by_yacc(grammar, log)
+        def stored_yacc(*args: Any, **kwargs: Any) -> Any:
+            # Called once, from bashlex/parser.py's module body: its globals
+            # hold the grammar's action functions and p_error.
+            assert stored is not None
+            pdict = sys._getframe(1).f_globals
+            stored.bind_callables(pdict)
+            parser = yacc.LRParser(stored, pdict.get("p_error"))
+            yacc.parse = parser.parse
+            return parser
+
+        def storing_table(grammar: Any, log: Any = None) -> Any:
+            table = built_table(grammar, log)
             _write(path, dump_table(table, digest))
             return table
 
-        yacc.LRTable = table_for
+        if stored is not None:
+            yacc.yacc = stored_yacc
+        else:
+            yacc.LRTable = storing_table
         try:
             spec.loader.exec_module(package)
         finally:
-            yacc.LRTable = built_by_yacc
+            yacc.yacc, yacc.LRTable = built_yacc, built_table
     except BaseException:
         for name in [
             n for n in sys.modules if n == "bashlex" or n.startswith("bashlex.")
@@ -145,3 +191,19 @@ def import_bashlex(path: Path = TABLES_FILE) -> ModuleType:
             del sys.modules[name]
         raise
     return package
+
+
+class _OnFirstUse(ModuleType):
+    """Stands in for a module and imports the real one when first used.
+
+    It sits in sys.modules only while bashlex's yacc is imported, so later
+    imports anywhere get the real module; yacc keeps its reference and every
+    attribute it reads comes from the real module, loaded at that moment.
+    """
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)

@@ -90,7 +90,7 @@ def assemble_context(recipe: ImageRecipe, dest: Path, ca_cert: Path | None) -> N
     source = SOURCE_ROOT / recipe.source
     if not (source / "Dockerfile").is_file():
         raise SccError(f"image sources not found at {source} (need a checkout)")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "bashlex-tables.json")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "bashlex-tables.bin")
     shutil.copytree(source, dest, dirs_exist_ok=True, ignore=ignore)
     if not recipe.is_provider:
         _render_default_squid_conf(dest / "squid.conf")

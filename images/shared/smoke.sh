@@ -115,6 +115,16 @@ blocks_canary() {  # only a hook that also lets harmless commands through
 }
 check "the managed hook lets git status through" allowed "git status"
 check "the managed hook blocks a canary" blocks_canary
+# Decisions that need the parser must reuse the tables stored at build time:
+# only a rebuild of the grammar loads inspect.
+stored_tables_fit() {
+    python3 -IS -c 'import sys
+sys.path.insert(0, "/usr/lib/scc/python")
+from scc_guard.parsetables import import_bashlex
+import_bashlex().parse("a && b")
+sys.exit("inspect" in sys.modules)'
+}
+check "the stored parser tables fit the image's bashlex" stored_tables_fit
 
 rm -rf "$work"
 exit "$failed"
