@@ -148,6 +148,8 @@ class _Walker:
             self.list(node, stdin)
         elif kind == "function":
             self.function(node)
+        elif kind == "if":
+            self.if_(node, stdin)
         elif kind in _STRUCTURAL:
             # Bodies of if/for/while may run or not: a cd in them may not happen.
             before = self.scope.state()
@@ -167,12 +169,65 @@ class _Walker:
         else:
             self.node(child, stdin)
 
-    def list(self, node: Node, stdin: str | None) -> None:
-        """`a && b; c || d & e`: a cd only surely holds for what `&&` guards."""
+    def if_(self, node: Node, stdin: str | None) -> None:
+        """`if c; then a; elif d; then b; else e; fi`: a branch runs only when
+        its condition succeeded, so a cd that success implies holds in it;
+        `else` and what follows `fi` know only that one of the paths ran."""
+        entry = self.scope.state()  # where the next condition starts
+        ends: list[tuple[str | None, list[str | None]]] = []
+        keyword = ""
+        condition: list[Node] = []
+        for part in node.parts:
+            if part.kind == "reservedword" and part.word in _IF_WORDS:
+                if part.word == "then":
+                    self.scope.restore(entry)
+                    self.condition(condition, stdin)
+                    passed = self.scope.state()
+                    self.scope.may_have_stayed(entry)
+                    entry = self.scope.state()  # the condition failed
+                    self.scope.restore(passed)
+                elif keyword in {"then", "else"}:
+                    ends.append(self.scope.state())
+                    self.scope.restore(entry)
+                keyword, condition = part.word, []
+            elif keyword in {"if", "elif"}:
+                condition.append(part)
+            else:
+                self.child(part, stdin)
+        if keyword != "fi":
+            self.scope.unverifiable("an if statement without fi")
+        if not any(p.kind == "reservedword" and p.word == "else" for p in node.parts):
+            ends.append(entry)  # no condition held
+        self.scope.restore(ends[0])
+        for end in ends[1:]:
+            self.scope.may_have_stayed(end)
+
+    def condition(self, parts: list[Node], stdin: str | None) -> None:
+        """Walk an if condition, leaving the state its success implies."""
+        before = self.scope.state()
+        for part in parts:
+            if part.kind == "list":
+                self.list(part, stdin, succeeded=True)
+            else:
+                self.child(part, stdin)
+        if len(parts) != 1 or _negated(parts[0]):
+            self.scope.may_have_stayed(before)  # success says nothing sure
+
+    def list(self, node: Node, stdin: str | None, succeeded: bool = False) -> None:
+        """`a && b; c || d & e`: a cd only surely holds for what `&&` guards.
+
+        With `succeeded`, what follows knows the list's exit status was 0, so
+        the last `&&` chain ran to its end (an if condition).
+        """
         parts = node.parts
         pending: list[tuple[str | None, list[str | None]]] = []
+        last = max(
+            (i for i, p in enumerate(parts) if p.kind != "operator"), default=-1
+        )
         for index, part in enumerate(parts):
             if part.kind == "operator":
+                if succeeded and index > last and part.op in {";", "\n"}:
+                    continue  # the list's terminator
                 if part.op != "&&" and pending:
                     following = parts[index + 1] if index + 1 < len(parts) else None
                     if not (part.op == "||" and _exits(following, self)):
@@ -197,8 +252,9 @@ class _Walker:
                 self.scope.may_have_stayed(state)
             elif self.scope.state() != state:
                 pending.append(state)
-        for state in pending:
-            self.scope.may_have_stayed(state)
+        if not succeeded:
+            for state in pending:
+                self.scope.may_have_stayed(state)
 
     def function(self, node: Node) -> None:
         """A definition runs nothing; calling it may change the directory."""
@@ -379,6 +435,16 @@ class _Walker:
     def expand(self, node: Node, subs: dict[int, str]) -> str:
         start, end = node.pos
         return expand_word(self.text, start, end, subs, self.scope)
+
+
+_IF_WORDS = frozenset({"if", "then", "elif", "else", "fi"})
+
+
+def _negated(node: Node) -> bool:
+    """`! cmd` (anywhere in the condition): success means something failed."""
+    if node.kind == "reservedword" and node.word == "!":
+        return True
+    return any(_negated(child) for child in getattr(node, "parts", None) or [])
 
 
 def _exits(node: Node | None, walker: _Walker) -> bool:
