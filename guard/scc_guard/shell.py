@@ -221,9 +221,7 @@ class _Walker:
         """
         parts = node.parts
         pending: list[tuple[str | None, list[str | None]]] = []
-        last = max(
-            (i for i, p in enumerate(parts) if p.kind != "operator"), default=-1
-        )
+        last = max((i for i, p in enumerate(parts) if p.kind != "operator"), default=-1)
         for index, part in enumerate(parts):
             if part.kind == "operator":
                 if succeeded and index > last and part.op in {";", "\n"}:

@@ -13,27 +13,25 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from scc_guard.policy import NetworkMode
 
 from scc import gitmeta
 from scc import session as ids
 from scc.audit import DenialWatcher, timeline
-from scc.engine import connect
+from scc.early import EarlyNetwork
+from scc.engine import EngineUnreachable, connect
 from scc.errors import PolicyBlocked, SccError
-from scc.merge import resolve_session
-from scc.sandbox import (
-    Plan,
-    Sandbox,
-    agent_exit_code,
-    check_workspace,
-    plan_session,
-    remove_session_objects,
-    session_objects,
-)
 from scc.terminal import warn
+from scc.workspace import check_workspace
+
+if TYPE_CHECKING:
+    from scc.sandbox import Plan, Sandbox
+
+# The policy's modules (pydantic, the layers) are imported inside `_session`,
+# once the engine has been asked for the session's outside network: the
+# engine creates it while this process is busy importing and merging.
 
 
 def sandbox_options(func: Any) -> Any:
@@ -115,6 +113,100 @@ def _session(
     allow_home: bool,
 ) -> int:
     workspace = check_workspace(path or _default_workspace(), allow_home=allow_home)
+    with _collector_paused():
+        session = ids.new_session_id()
+        client: Any = None
+        early: EarlyNetwork | None = None
+        unreachable: EngineUnreachable | None = None
+        if not dry_run:
+            try:
+                client = connect()
+            except EngineUnreachable as exc:
+                unreachable = exc  # a policy error, found next, is reported first
+            else:
+                early = EarlyNetwork(
+                    client,
+                    ids.outside_network_name(session),
+                    ids.network_labels(session, workspace),
+                )
+        try:
+            sandbox, plan = _prepare(
+                client,
+                early,
+                workspace,
+                session,
+                command,
+                interactive=interactive,
+                provider=provider,
+                network=network,
+                allow_hosts=allow_hosts,
+                ca_cert=ca_cert,
+                image=image,
+            )
+            if dry_run:
+                click.echo(plan.to_json())
+                return 0
+            if unreachable is not None:
+                raise unreachable
+            watch = _GitWatch(plan)
+        except BaseException:
+            if early is not None:
+                early.discard()
+            raise
+    assert sandbox is not None
+    with _signals_as_interrupt() as stopped:
+        try:
+            agent = sandbox.create()
+            with DenialWatcher(plan, raw_terminal=interactive):
+                if interactive:
+                    from scc.attach import attach_interactive
+
+                    return attach_interactive(client, agent, sandbox.ready)
+                return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
+        except KeyboardInterrupt:
+            return 128 + stopped.get("signal", signal.SIGINT)
+        finally:
+            _ignore_signals()
+            sandbox.remove()
+            watch.finish()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """What is loaded and built while a session is prepared lives as long as
+    the process: collecting meanwhile is wasted work, and afterwards it is
+    frozen out of the collector's passes, during the session and at exit."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _prepare(
+    client: Any,
+    early: EarlyNetwork | None,
+    workspace: Path,
+    session: str,
+    command: list[str],
+    *,
+    interactive: bool,
+    provider: str | None,
+    network: str | None,
+    allow_hosts: tuple[str, ...],
+    ca_cert: Path | None,
+    image: str | None,
+) -> tuple[Sandbox | None, Plan]:
+    """Resolve the policy and plan the session; with a client, also check the
+    images and return the (not yet created) sandbox."""
+    from scc_guard.policy import NetworkMode
+
+    from scc.merge import resolve_session
+    from scc.sandbox import Sandbox, plan_session
+
     settings = resolve_session(
         workspace,
         provider=provider,
@@ -131,32 +223,13 @@ def _session(
     for message in settings.messages:
         warn(message)
     argv = [settings.provider, *command] if interactive else command
-    plan = plan_session(settings, workspace, argv, interactive=interactive)
-    if dry_run:
-        click.echo(plan.to_json())
-        return 0
-    client = connect()
-    # Everything loaded so far lives as long as the process: keep it out of
-    # the collector's passes, during the session and at exit.
-    gc.freeze()
+    plan = plan_session(
+        settings, workspace, argv, interactive=interactive, session=session
+    )
+    if client is None:
+        return None, plan
     _require_images(client, plan)
-    sandbox = Sandbox(client, plan, settings)
-    watch = _GitWatch(plan)
-    with _signals_as_interrupt() as stopped:
-        try:
-            agent = sandbox.create()
-            with DenialWatcher(plan, raw_terminal=interactive):
-                if interactive:
-                    from scc.attach import attach_interactive
-
-                    return attach_interactive(client, agent, sandbox.ready)
-                return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
-        except KeyboardInterrupt:
-            return 128 + stopped.get("signal", signal.SIGINT)
-        finally:
-            _ignore_signals()
-            sandbox.remove()
-            watch.finish()
+    return Sandbox(client, plan, settings, early), plan
 
 
 class _GitWatch:
@@ -225,6 +298,8 @@ def _require_images(client: Any, plan: Plan) -> None:
 def _stream(
     client: Any, agent: Any, ready: Callable[[], None], exited: Callable[[], None]
 ) -> int:
+    from scc.sandbox import agent_exit_code
+
     output = client.api.attach(
         agent.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
     )
@@ -303,6 +378,8 @@ def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     """Stop sessions and remove their containers, networks and volumes."""
     if not sessions and not everything:
         raise SccError("name a session (see `scc list`) or pass --all")
+    from scc.sandbox import remove_session_objects
+
     client = connect()
     found = _sessions(client, _owner_filter(all_users))
     unknown = [sid for sid in sessions if sid not in found]
@@ -333,6 +410,8 @@ def _sessions(client: Any, user: int | None) -> dict[str, dict[str, Any]]:
     """Sessions by label. One whose `scc` process is gone has ended, whatever
     its containers still do (scc was killed before it could clean up); that is
     judged only for sessions started on this host, where the pid means it."""
+    from scc.sandbox import session_objects
+
     rows: dict[str, dict[str, Any]] = {}
     for kind, objects in session_objects(client, user=user).items():
         for obj in objects:
@@ -384,6 +463,8 @@ def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
 @all_users_option
 def prune(everything: bool, all_users: bool) -> None:
     """Remove what your ended sessions left behind (sidecars, networks, volumes)."""
+    from scc.sandbox import remove_session_objects
+
     client = connect()
     for sid, row in _sessions(client, _owner_filter(all_users)).items():
         if row["status"] != "ended" and not everything:

@@ -13,8 +13,7 @@ import hashlib
 import json
 import logging
 import os
-import pwd
-import time
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,10 +25,12 @@ from scc_guard.policy import AUDIT_DIR, POLICY_PATH, NetworkMode
 
 from scc import __version__
 from scc import session as ids
+from scc.early import EarlyNetwork
 from scc.errors import PolicyBlocked, SccError
 from scc.gitmeta import ensure_mount_points, refuse_unsafe_git
 from scc.managed import MANAGED_DIR, image_settings, managed_files
 from scc.merge import SessionSettings
+from scc.workspace import agent_identity
 
 log = logging.getLogger(__name__)
 
@@ -139,35 +140,6 @@ class Plan:
         return json.dumps(data, indent=2)
 
 
-def agent_identity(workspace: Path) -> tuple[int, int]:
-    """The agent's uid:gid: the caller's, or for root the workspace owner's."""
-    if os.getuid() != 0:
-        return os.getuid(), os.getgid()
-    owner = workspace.stat()
-    if owner.st_uid == 0:
-        raise PolicyBlocked(
-            f"refusing to run the agent as root: {workspace} is owned by root; "
-            "run scc as the user who owns the workspace"
-        )
-    return owner.st_uid, owner.st_gid
-
-
-def check_workspace(path: Path, *, allow_home: bool) -> Path:
-    if not path.is_dir():
-        raise SccError(f"workspace {path} does not exist or is not a directory")
-    real = path.resolve()
-    homes = {Path.home().resolve()}
-    with contextlib.suppress(KeyError):
-        homes.add(Path(pwd.getpwuid(real.stat().st_uid).pw_dir).resolve())
-    if real == Path("/"):
-        raise PolicyBlocked("refusing to mount / as the workspace")
-    if real in homes and not allow_home:
-        raise PolicyBlocked(
-            f"{real} is a home directory; pass --allow-home to mount it anyway"
-        )
-    return real
-
-
 def state_volume_name(provider: str, uid: int) -> str:
     """Per user and provider; distinct under other SCC_LABELS (tests, CI)."""
     extra = ",".join(f"{k}={v}" for k, v in sorted(ids.extra_labels().items()))
@@ -187,12 +159,7 @@ def plan_session(
     uid, gid = agent_identity(workspace)
     mode = settings.policy.network_mode
     egress = settings.egress_network
-    common = {
-        ids.LABEL_PID: str(os.getpid()),
-        ids.LABEL_MODE: mode.value,
-        ids.LABEL_WORKSPACE: str(workspace),
-        ids.LABEL_STARTED: str(int(time.time())),
-    }
+    common = {**ids.session_labels(sid, workspace), ids.LABEL_MODE: mode.value}
     audit = ids.session_dir(sid)
     plan = Plan(
         session=sid,
@@ -215,6 +182,14 @@ def plan_session(
     plan.volumes.append(_state_volume(settings.provider, uid, sid))
     _plan_network(plan, settings, common)
     return plan
+
+
+def outside_network(session: str, workspace: Path) -> NetworkPlan:
+    """The session's network with a way out: the agent's in open mode, the
+    proxy's outside leg otherwise. It is the same in every mode, so it can be
+    created before the policy has decided the mode (see `scc.early`)."""
+    name = ids.outside_network_name(session)
+    return NetworkPlan(name, False, ids.network_labels(session, workspace))
 
 
 def _allowed_hosts(settings: SessionSettings) -> tuple[str, ...]:
@@ -309,20 +284,21 @@ def _plan_network(
     plan: Plan, settings: SessionSettings, common: dict[str, str]
 ) -> None:
     sid, agent = plan.session, plan.agent
-    net_labels = ids.labels(sid, "network", **common)
+    outside = outside_network(sid, Path(plan.workspace))
+    net_labels = outside.labels
     if plan.mode == NetworkMode.OPEN:
-        plan.networks.append(NetworkPlan(f"scc-{sid}", False, net_labels))
-        agent.network = f"scc-{sid}"
+        plan.networks.append(outside)
+        agent.network = outside.name
         return
     if not plan.allowed_hosts and plan.mode == NetworkMode.LOCKED:
         raise PolicyBlocked(
             f"locked-down-web needs the provider's API hosts and {plan.provider} "
             "names none; refusing rather than running without a model API"
         )
-    outside = plan.egress_network or f"scc-{sid}-out"
     if not plan.egress_network:
-        plan.networks.append(NetworkPlan(outside, False, net_labels))
-    plan.proxy = _proxy_plan(plan, settings, outside, common)
+        plan.networks.append(outside)
+    way_out = plan.egress_network or outside.name
+    plan.proxy = _proxy_plan(plan, settings, way_out, common)
     proxy_env = "http://{proxy}:" + str(PROXY_PORT)
     if plan.mode == NetworkMode.ENFORCED:
         inside = f"scc-{sid}-int"
@@ -449,27 +425,49 @@ class Sandbox:
     (a file the host fills in) and port, so neither waits for the other here.
     """
 
-    def __init__(self, client: Any, plan: Plan, settings: SessionSettings) -> None:
+    def __init__(
+        self,
+        client: Any,
+        plan: Plan,
+        settings: SessionSettings,
+        early: EarlyNetwork | None = None,
+    ) -> None:
         self.client = client
         self.plan = plan
         self.settings = settings
+        self.early = early
         self.agent: Any = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
         self._proxy: Future[None] | None = None
         self._sidecars: Future[list[str | None]] | None = None
+        self._detached = threading.Event()  # the proxy has left our networks
 
     def create(self) -> Any:
-        """Everything up to a created (not started) agent; the proxy is starting."""
+        """Everything up to a created (not started) agent; the proxy is starting.
+
+        The proxy starts on its outside network as soon as its configuration
+        is written and joins the internal network once that exists: it is
+        the slowest part, and the agent's prelude waits for it.
+        """
         with _docker_errors():
             managed = self._pool.submit(self._image_settings)
+            early = self.early.name if self.early else None
+            networks = [
+                self._pool.submit(self._network, network)
+                for network in self.plan.networks
+                if network.name != early
+            ]
             self._write_files()
             for volume in self.plan.volumes:
                 self._volume(volume)
-            list(self._pool.map(self._network, self.plan.networks))
+            if self.plan.proxy:
+                self._proxy = self._pool.submit(self._start_proxy, networks)
+            for network in networks:
+                network.result()
+            if self.early:
+                self.early.wait()
             values = {"gateway": self._gateway()} if self._internal() else {}
             self._write_managed(managed.result())
-            if self.plan.proxy:
-                self._proxy = self._pool.submit(self._start_proxy)
             self.agent = self._container(self.plan.agent, values)
         return self.agent
 
@@ -480,36 +478,64 @@ class Sandbox:
                 self._proxy.result()
 
     def agent_exited(self) -> None:
-        """Start removing the sidecars while the engine settles the agent's exit."""
+        """Start taking the proxy side apart while the engine settles the
+        agent's exit."""
         if self._proxy is not None and self._sidecars is None:
             self._sidecars = self._pool.submit(self._remove_sidecars)
 
     def remove(self) -> None:
         """Remove what this session created, by name, as much at once as the
-        engine allows (containers before their networks); never raises."""
+        engine allows; never raises.
+
+        A network can go once no container is on it. The proxy leaves the
+        session's networks first and is removed meanwhile, so the networks
+        (each removal runs iptables commands, one at a time) need not wait
+        for that.
+        """
         self.agent_exited()
-        if self._sidecars is not None:
-            with contextlib.suppress(Exception):
-                self._sidecars.result(timeout=60)
-        self._pool.shutdown(wait=True)
         plan = self.plan
-        containers = [plan.agent.name]
         volumes = [v.name for v in plan.volumes if not v.keep]
+        networks = [network.name for network in plan.networks]
+        if self.early:  # removed with the others, used by the plan or not
+            self.early.settle()
+            if self.early.created and self.early.name not in networks:
+                networks.append(self.early.name)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
-            list(pool.map(self._remove_container, containers))
-            networks = [network.name for network in plan.networks]
-            removals = [pool.submit(self._remove_network, name) for name in networks]
-            removals += [pool.submit(self._remove_volume, name) for name in volumes]
-            for removal in removals:
-                removal.result()
+            agent = pool.submit(self._remove_container, plan.agent.name)
+            if self._sidecars is not None:
+                self._detached.wait(timeout=60)
+            agent.result()
+            removals = {n: pool.submit(self._remove_network, n) for n in networks}
+            if self._sidecars is not None:
+                with contextlib.suppress(Exception):
+                    self._sidecars.result(timeout=60)
+            # A network the proxy could not leave goes now that it is removed.
+            stayed = [name for name, gone in removals.items() if not gone.result()]
+            list(pool.map(self._remove_network, stayed))
+            list(pool.map(self._remove_volume, volumes))
+        self._pool.shutdown(wait=True)
         ids.remove_session_dir(plan.session)
 
     def _remove_sidecars(self) -> list[str | None]:
-        if self._proxy is not None:
-            with contextlib.suppress(Exception):
-                self._proxy.result(timeout=30)  # created objects only once done
+        try:
+            if self._proxy is not None:
+                with contextlib.suppress(Exception):
+                    self._proxy.result(timeout=30)  # created objects only once done
+            if self.plan.proxy:
+                proxy = self.plan.proxy.name
+                ours = [network.name for network in self.plan.networks]
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    list(pool.map(lambda network: self._leave(proxy, network), ours))
+        finally:
+            self._detached.set()
         sidecars = [spec.name for spec in (self.plan.relay, self.plan.proxy) if spec]
         return [self._remove_container(name) for name in sidecars]
+
+    def _leave(self, container: str, network: str) -> None:
+        with contextlib.suppress(Exception):  # removing the container will do
+            self.client.api.disconnect_container_from_network(
+                container, network, force=True
+            )
 
     def _remove_container(self, name: str) -> str | None:
         return _removed(
@@ -634,16 +660,19 @@ class Sandbox:
             check_duplicate=True,
         )
 
-    def _start_proxy(self) -> None:
+    def _start_proxy(self, networks: list[Future[None]]) -> None:
         assert self.plan.proxy
+        if self.early:
+            self.early.wait()  # the proxy's way out
         proxy = self._container(self.plan.proxy, {})
-        inside = self._internal()
-        if inside:
-            self.client.networks.get(inside.name).connect(proxy)
         proxy.start()
         if self.plan.relay:
             self._container(self.plan.relay, {}).start()
+        inside = self._internal()
         if inside:
+            for network in networks:
+                network.result()
+            self.client.api.connect_container_to_network(proxy.id, inside.name)
             proxy.reload()
             address = proxy.attrs["NetworkSettings"]["Networks"][inside.name]
             with self._address_file().open("r+") as handoff:  # same inode: mounted
@@ -659,8 +688,12 @@ class Sandbox:
         if spec.role == "agent":
             split = spec.command.index("--")
             steps = [_fill(step, values) for step in spec.command[:split]]
-            command = ["-I", "-S", PRELUDE_PATH, *steps, *spec.command[split:]]
-            entrypoint = ["/usr/bin/python3"]
+            if steps:
+                command = ["-I", "-S", PRELUDE_PATH, *steps, *spec.command[split:]]
+                entrypoint = ["/usr/bin/python3"]
+            else:  # nothing to prepare: the command is the container's process
+                entrypoint = spec.command[split + 1 : split + 2]
+                command = spec.command[split + 2 :]
         elif spec is self.plan.relay:
             entrypoint = ["/bin/sh", "-c", _RELAY_SCRIPT, "relay"]
         mounts, tmpfs, volumes = _docker_mounts(spec.mounts)

@@ -37,6 +37,30 @@ def new_session_id() -> str:
     return f"{int(time.time()):x}{secrets.token_hex(3)}"
 
 
+def started_at(session: str) -> int:
+    """When a session started, in seconds since the epoch: its id says so."""
+    return int(session[:-6], 16)
+
+
+def session_labels(session: str, workspace: Path) -> dict[str, str]:
+    """What every object of a session records besides its role: the `scc`
+    process that owns it, the workspace, and when it started."""
+    return {
+        LABEL_PID: str(os.getpid()),
+        LABEL_WORKSPACE: str(workspace),
+        LABEL_STARTED: str(started_at(session)),
+    }
+
+
+def network_labels(session: str, workspace: Path) -> dict[str, str]:
+    return labels(session, "network", **session_labels(session, workspace))
+
+
+def outside_network_name(session: str) -> str:
+    """The session's network with a way out (see `scc.early`)."""
+    return f"scc-{session}"
+
+
 def extra_labels() -> dict[str, str]:
     """Labels from `SCC_LABELS` (`k=v,k2=v2`), added to every object scc creates."""
     found: dict[str, str] = {}

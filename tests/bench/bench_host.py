@@ -53,7 +53,7 @@ def run() -> None:
     try:
         baseline = _median(lambda: _time(["docker", "run", "--rm", image, "true"]))
         print(f"{'docker run --rm IMAGE true':<40}{baseline:>8.2f} s")
-        scc = [sys.executable, "-c", "from scc.cli import main; main()", "run"]
+        scc = [sys.executable, "-c", "from scc.cli import entry; entry()", "run"]
         for mode, target in ADDED_TARGETS_S.items():
             argv = [*scc, workspace, "--network", mode, "--", "true"]
             took = _median(lambda argv=argv: _time(argv))
@@ -140,7 +140,7 @@ def _through_proxy(workspace: str, network: str, url: str) -> float:
         [
             sys.executable,
             "-c",
-            "from scc.cli import main; main()",
+            "from scc.cli import entry; entry()",
             "run",
             workspace,
             "--network",
