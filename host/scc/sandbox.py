@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -440,7 +441,8 @@ class Sandbox:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc")
         self._proxy: Future[None] | None = None
         self._sidecars: Future[list[str | None]] | None = None
-        self._detached = threading.Event()  # the proxy has left our networks
+        self._networks: Future[list[str]] | None = None
+        self._containers_gone = threading.Event()
 
     def create(self) -> Any:
         """Everything up to a created (not started) agent; the proxy is starting.
@@ -478,56 +480,85 @@ class Sandbox:
                 self._proxy.result()
 
     def agent_exited(self) -> None:
-        """Start taking the proxy side apart while the engine settles the
-        agent's exit."""
-        if self._proxy is not None and self._sidecars is None:
+        """The agent's output has ended: start taking the session apart while
+        the engine settles the agent's exit (the proxy side, the networks)."""
+        if self._networks is not None:
+            return
+        if self._proxy is not None:
             self._sidecars = self._pool.submit(self._remove_sidecars)
+        self._networks = self._pool.submit(self._remove_networks)
 
     def remove(self) -> None:
-        """Remove what this session created, by name, as much at once as the
-        engine allows; never raises.
+        """Remove what this session created, by name, as early as the engine
+        allows each; never raises.
 
-        A network can go once no container is on it. The proxy leaves the
-        session's networks first and is removed meanwhile, so the networks
-        (each removal runs iptables commands, one at a time) need not wait
-        for that.
+        A network goes as soon as no container is on it: the agent's endpoint
+        is released while the engine is still settling its exit, and the
+        proxy leaves the networks before it is removed. Removing a network
+        runs iptables commands one at a time, so it is the slowest part.
         """
         self.agent_exited()
+        assert self._networks is not None
         plan = self.plan
         volumes = [v.name for v in plan.volumes if not v.keep]
-        networks = [network.name for network in plan.networks]
-        if self.early:  # removed with the others, used by the plan or not
-            self.early.settle()
-            if self.early.created and self.early.name not in networks:
-                networks.append(self.early.name)
+        self._remove_container(plan.agent.name)
+        if self._sidecars is not None:
+            with contextlib.suppress(Exception):
+                self._sidecars.result(timeout=60)
+        self._containers_gone.set()
+        with contextlib.suppress(Exception):
+            for name in self._networks.result(timeout=120):
+                self._remove_network(name)  # one more try; `scc prune` finds it
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="scc-rm") as pool:
-            agent = pool.submit(self._remove_container, plan.agent.name)
-            if self._sidecars is not None:
-                self._detached.wait(timeout=60)
-            agent.result()
-            removals = {n: pool.submit(self._remove_network, n) for n in networks}
-            if self._sidecars is not None:
-                with contextlib.suppress(Exception):
-                    self._sidecars.result(timeout=60)
-            # A network the proxy could not leave goes now that it is removed.
-            stayed = [name for name, gone in removals.items() if not gone.result()]
-            list(pool.map(self._remove_network, stayed))
             list(pool.map(self._remove_volume, volumes))
         self._pool.shutdown(wait=True)
         ids.remove_session_dir(plan.session)
 
+    def _network_names(self) -> list[str]:
+        names = [network.name for network in self.plan.networks]
+        if self.early:  # removed with the others, used by the plan or not
+            self.early.settle()
+            if self.early.created and self.early.name not in names:
+                names.append(self.early.name)
+        return names
+
+    def _remove_networks(self) -> list[str]:
+        """Remove each network once it is free; the names that stayed."""
+        names = self._network_names()
+        if not names:
+            return []
+        with ThreadPoolExecutor(len(names), thread_name_prefix="scc-net") as pool:
+            gone = list(pool.map(self._remove_network_once_free, names))
+        return [name for name, done in zip(names, gone, strict=True) if not done]
+
+    def _remove_network_once_free(self, name: str) -> bool:
+        import docker.errors
+
+        deadline = time.monotonic() + 120
+        while True:
+            last = self._containers_gone.is_set() or time.monotonic() > deadline
+            try:
+                self.client.api.remove_network(name)
+            except docker.errors.NotFound:
+                return True
+            except docker.errors.APIError as exc:
+                if last or "active endpoints" not in str(exc):
+                    log.debug("cannot remove %s yet: %s", name, exc)
+                    return False
+                self._containers_gone.wait(0.01)
+                continue
+            return True
+
     def _remove_sidecars(self) -> list[str | None]:
-        try:
-            if self._proxy is not None:
-                with contextlib.suppress(Exception):
-                    self._proxy.result(timeout=30)  # created objects only once done
-            if self.plan.proxy:
-                proxy = self.plan.proxy.name
-                ours = [network.name for network in self.plan.networks]
-                with ThreadPoolExecutor(max_workers=2) as pool:
-                    list(pool.map(lambda network: self._leave(proxy, network), ours))
-        finally:
-            self._detached.set()
+        if self._proxy is not None:
+            with contextlib.suppress(Exception):
+                self._proxy.result(timeout=30)  # created objects only once done
+        if self.plan.proxy:
+            # Off the networks first, so that they can go meanwhile.
+            proxy = self.plan.proxy.name
+            ours = [network.name for network in self.plan.networks]
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(lambda network: self._leave(proxy, network), ours))
         sidecars = [spec.name for spec in (self.plan.relay, self.plan.proxy) if spec]
         return [self._remove_container(name) for name in sidecars]
 

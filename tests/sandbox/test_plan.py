@@ -185,6 +185,24 @@ def test_unreachable_engine_gives_one_line(workspace: Path) -> None:
     )
 
 
+def test_a_policy_error_is_reported_before_an_unreachable_engine(
+    workspace: Path, tmp_path: Path
+) -> None:
+    # The engine is asked first (for the session's network, made while the
+    # policy is read), but a policy error is what the user needs to fix first.
+    org = tmp_path / "org.yaml"
+    org.write_text("name: acme\nsurprise: 1\n")
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.yaml").write_text(f"org: {org}\n")
+    result = scc(
+        "run", str(workspace), "--", "true", DOCKER_HOST="unix:///nonexistent.sock"
+    )
+    assert result.code != 0
+    assert "surprise" in result.err and "Docker engine" not in result.err
+    assert result.err.count("\n") == 1, result.err
+
+
 def test_run_needs_a_command(workspace: Path) -> None:
     result = scc("run", str(workspace))
     assert result.code == 2
