@@ -848,6 +848,39 @@ def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
     found = read_options(args, _PULL, scope)
     for command in found.values.get("exec", []):
         _judge_shell(command, scope)
+    _forced_fetch(found, found.positionals[1:], scope)
+
+
+def _fetch(args: list[str], scope: Scope, configs: list[str]) -> None:
+    found = read_options(args, _FETCH, scope)
+    if found.has("dry-run") or found.has("multiple") or found.has("all"):
+        return  # every positional names a remote; nothing is written to
+    _forced_fetch(found, found.positionals[1:], scope)
+
+
+def _forced_fetch(found: Options, refspecs: list[str], scope: Scope) -> None:
+    """A fetch that force-updates a branch overwrites its history, as a force
+    push does; `git --git-dir=remote.git fetch -f . +main:main` is one.
+    Remote-tracking refs, tags and FETCH_HEAD are what fetch is for."""
+    forced = found.last("force", "no-force") == "force"
+    for refspec in refspecs:
+        if refspec.startswith(DYN):
+            scope.unverifiable("a refspec is computed at run time")
+        plus = refspec.startswith("+")
+        _, colon, destination = refspec.removeprefix("+").partition(":")
+        if not colon or not destination or not (plus or forced):
+            continue
+        if DYN in destination:
+            scope.unverifiable("a refspec is computed at run time")
+        if destination.startswith("refs/") and not destination.startswith(
+            "refs/heads/"
+        ):
+            continue
+        scope.block(
+            "git-force-push",
+            f"git fetch {refspec} force-updates the branch "
+            f"{destination.removeprefix('refs/heads/')}, overwriting its history",
+        )
 
 
 def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
@@ -941,6 +974,16 @@ _CONFIG = Spec(
     "name-only includes show-origin show-scope default:= comment:= all regexp "
     "value:= fixed-value url:="
 )
+_FETCH = Spec(
+    "all multiple append/a atomic depth:= deepen:= shallow-since:= "
+    "shallow-exclude:= unshallow update-shallow negotiation-tip:= "
+    "negotiate-only dry-run porcelain write-fetch-head force/f keep/k prefetch "
+    "prune/p prune-tags/P tags/t no-tags/n refetch refmap:= "
+    "recurse-submodules:? jobs/j:= submodule-prefix:= "
+    "recurse-submodules-default:= update-head-ok/u upload-pack:= quiet/q "
+    "verbose/v progress server-option/o:= show-forced-updates ipv4/4 ipv6/6 "
+    "set-upstream auto-maintenance auto-gc write-commit-graph stdin filter:="
+)
 _PULL = Spec(
     "rebase/r:? exec:= quiet/q verbose/v ff-only ff squash commit edit/e "
     "strategy/s:= strategy-option/X:= autostash all force/f depth:= tags"
@@ -948,6 +991,7 @@ _PULL = Spec(
 
 _SUBCOMMANDS = {
     "push": _push,
+    "fetch": _fetch,
     "reset": _reset,
     "clean": _clean,
     "checkout": _checkout,
