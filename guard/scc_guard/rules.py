@@ -30,8 +30,9 @@ _CATALOGUE = (
     Rule(
         "git-force-push",
         "git push that overwrites remote history: --force, -f (also in clusters), "
-        "+refspec, --force together with --force-with-lease",
-        "git push --force-with-lease",
+        "+refspec, --force together with --force-with-lease; git fetch or pull "
+        "that force-updates a branch (+src:branch, -f src:branch)",
+        "git push --force-with-lease; fetch into remote-tracking refs and merge",
         True,
     ),
     Rule(
