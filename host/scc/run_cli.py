@@ -24,7 +24,7 @@ from scc.early import EarlyNetwork
 from scc.engine import EngineUnreachable, connect
 from scc.errors import PolicyBlocked, SccError
 from scc.terminal import warn
-from scc.workspace import check_workspace
+from scc.workspace import HomeWorkspace, check_workspace
 
 if TYPE_CHECKING:
     from scc.sandbox import Plan, Sandbox
@@ -112,7 +112,7 @@ def _session(
     dry_run: bool,
     allow_home: bool,
 ) -> int:
-    workspace = check_workspace(path or _default_workspace(), allow_home=allow_home)
+    workspace = _workspace(path or _default_workspace(), allow_home, interactive)
     with _collector_paused():
         session = ids.new_session_id()
         client: Any = None
@@ -169,6 +169,23 @@ def _session(
             _ignore_signals()
             sandbox.remove()
             watch.finish()
+
+
+def _workspace(path: Path, allow_home: bool, interactive: bool) -> Path:
+    """The checked workspace; at a terminal, `scc start` asks before it mounts
+    a home directory (elsewhere that takes --allow-home)."""
+    try:
+        return check_workspace(path, allow_home=allow_home)
+    except HomeWorkspace as exc:
+        if not (interactive and sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        question = (
+            f"{exc.path} is a home directory: the agent could read and change "
+            "everything in it. Mount it anyway?"
+        )
+        if not click.confirm(question, default=False, err=True):
+            raise
+        return check_workspace(path, allow_home=True)
 
 
 @contextmanager

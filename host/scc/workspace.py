@@ -10,6 +10,14 @@ from pathlib import Path
 from scc.errors import PolicyBlocked, SccError
 
 
+class HomeWorkspace(PolicyBlocked):
+    """The workspace is a home directory and nobody confirmed mounting it."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def check_workspace(path: Path, *, allow_home: bool) -> Path:
     """The workspace's real path; refuse a missing one, `/` and (unless
     allowed) a home directory."""
@@ -22,8 +30,8 @@ def check_workspace(path: Path, *, allow_home: bool) -> Path:
     if real == Path("/"):
         raise PolicyBlocked("refusing to mount / as the workspace")
     if real in homes and not allow_home:
-        raise PolicyBlocked(
-            f"{real} is a home directory; pass --allow-home to mount it anyway"
+        raise HomeWorkspace(
+            f"{real} is a home directory; pass --allow-home to mount it anyway", real
         )
     return real
 

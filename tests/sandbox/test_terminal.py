@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import RUN_ID, RUN_LABEL, SCC, session_leftovers
+from .conftest import RUN_ID, RUN_LABEL, SCC, TEST_UID, session_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -177,3 +177,28 @@ def test_closing_the_terminal_tears_the_session_down(
         if closing == "tmux-kill-session":
             subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
             errors.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"n\n", 3), (b"y\n", 0)])
+def test_start_at_a_terminal_asks_before_mounting_a_home_directory(
+    answer: bytes, code: int
+) -> None:
+    home = Path(os.environ["HOME"])  # the hermetic fixture's
+    os.chown(home, TEST_UID, TEST_UID)  # the agent never runs as root
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [SCC, "start", str(home), "--dry-run"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        _read_until(master, b"Mount it anyway? [y/N]")
+        os.write(master, answer)
+        output = _read_until(master, b"--allow-home" if code else b'"session"')
+        assert proc.wait(timeout=30) == code, output
+    finally:
+        proc.kill()
+        os.close(master)
