@@ -406,6 +406,15 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
         and (value.startswith("+") or value.startswith(DYN))
     ):
         scope.block("git-force-push", f"remote push refspec {value!r} forces")
+    if lowered.startswith("remote.") and lowered.endswith(".fetch"):
+        _, colon, destination = value.removeprefix("+").partition(":")
+        if value.startswith((DYN, "+")) and (
+            not colon or writes_branches(destination, scope)
+        ):
+            scope.block(
+                "git-force-push",
+                f"remote fetch refspec {value!r} force-updates branches",
+            )
     mirror = value.lower() in {"true", "yes", "on", "1", ""} or DYN in value
     if lowered.startswith("remote.") and lowered.endswith(".mirror") and mirror:
         scope.block("git-push-mirror", "configures a remote as a mirror")
@@ -853,34 +862,75 @@ def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 def _fetch(args: list[str], scope: Scope, configs: list[str]) -> None:
     found = read_options(args, _FETCH, scope)
-    if found.has("dry-run") or found.has("multiple") or found.has("all"):
-        return  # every positional names a remote; nothing is written to
-    _forced_fetch(found, found.positionals[1:], scope)
+    if found.last("dry-run", "no-dry-run") == "dry-run":
+        return
+    if found.has("stdin"):
+        scope.unverifiable("git fetch --stdin reads its refspecs at run time")
+    every = ("all", "no-all"), ("multiple", "no-multiple")
+    if any(found.last(*pair) == pair[0] for pair in every):
+        refspecs = []  # every positional names a remote
+    else:
+        refspecs = found.positionals[1:]
+    _forced_fetch(found, [*refspecs, *found.values.get("refmap", [])], scope)
 
 
 def _forced_fetch(found: Options, refspecs: list[str], scope: Scope) -> None:
     """A fetch that force-updates a branch overwrites its history, as a force
-    push does; `git --git-dir=remote.git fetch -f . +main:main` is one.
-    Remote-tracking refs, tags and FETCH_HEAD are what fetch is for."""
+    push does (`git --git-dir=remote.git fetch -f . +main:main`), and one
+    that prunes branches deletes them. Remote-tracking refs and tags are
+    what fetch is for."""
     forced = found.last("force", "no-force") == "force"
+    pruning = found.last("prune", "no-prune") == "prune"
     for refspec in refspecs:
         if refspec.startswith(DYN):
             scope.unverifiable("a refspec is computed at run time")
         plus = refspec.startswith("+")
         _, colon, destination = refspec.removeprefix("+").partition(":")
-        if not colon or not destination or not (plus or forced):
+        if not colon or not destination or not writes_branches(destination, scope):
             continue
-        if DYN in destination:
-            scope.unverifiable("a refspec is computed at run time")
-        if destination.startswith("refs/") and not destination.startswith(
-            "refs/heads/"
-        ):
-            continue
-        scope.block(
-            "git-force-push",
-            f"git fetch {refspec} force-updates the branch "
-            f"{destination.removeprefix('refs/heads/')}, overwriting its history",
+        name = destination.removeprefix("refs/heads/")
+        if plus or forced:
+            scope.block(
+                "git-force-push",
+                f"git fetch {refspec} force-updates {name}, overwriting its history",
+            )
+        if pruning and "*" in destination:
+            scope.block(
+                "git-branch-force-delete",
+                f"git fetch --prune into {destination} deletes branches",
+            )
+
+
+_NOT_BRANCHES = ("refs/remotes/", "refs/tags/", "refs/notes/")
+
+
+def writes_branches(destination: str, scope: Scope) -> bool:
+    """Whether a refspec's destination may name a branch (refs/heads/...)."""
+    if DYN in destination:
+        scope.unverifiable("a refspec is computed at run time")
+    # refs/heads/..., a short name, or a glob that may cover heads
+    return not (
+        destination.startswith(_NOT_BRANCHES)
+        or (
+            destination.startswith("refs/")
+            and not destination.startswith("refs/heads/")
+            and "*" not in destination
         )
+    )
+
+
+def _remote(args: list[str], scope: Scope, configs: list[str]) -> None:
+    """`git remote add --mirror=...`: a fetch mirror force-updates every local
+    ref on each fetch, a push mirror overwrites every remote ref."""
+    verbs = [arg for arg in args if not arg.startswith("-")]
+    if not verbs or verbs[0] != "add":
+        return
+    found = read_options(args[args.index("add") + 1 :], _REMOTE_ADD, scope)
+    for kind in found.values.get("mirror", []):
+        if kind == "fetch":
+            scope.block("git-force-push", "a fetch mirror force-updates every ref")
+        else:
+            scope.block("git-push-mirror", "configures a remote as a mirror")
 
 
 def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
@@ -984,6 +1034,7 @@ _FETCH = Spec(
     "verbose/v progress server-option/o:= show-forced-updates ipv4/4 ipv6/6 "
     "set-upstream auto-maintenance auto-gc write-commit-graph stdin filter:="
 )
+_REMOTE_ADD = Spec("fetch/f tags no-tags track/t:= master/m:= mirror:?")
 _PULL = Spec(
     "rebase/r:? exec:= quiet/q verbose/v ff-only ff squash commit edit/e "
     "strategy/s:= strategy-option/X:= autostash all force/f depth:= tags"
@@ -992,6 +1043,7 @@ _PULL = Spec(
 _SUBCOMMANDS = {
     "push": _push,
     "fetch": _fetch,
+    "remote": _remote,
     "reset": _reset,
     "clean": _clean,
     "checkout": _checkout,

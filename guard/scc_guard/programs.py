@@ -785,7 +785,10 @@ def _awk(program: str, args: list[str], scope: Scope, stdin: str | None) -> None
 
 def _trap(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
     if args and not args[0].startswith("-"):
-        judge_script(args[0], scope)
+        # The handler runs later, wherever the shell then is.
+        later = scope.deeper()
+        later.cwd, later.others = None, []
+        judge_script(args[0], later)
 
 
 def _with_command_option(

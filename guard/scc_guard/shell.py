@@ -112,6 +112,7 @@ class _Walker:
         self.heredocs = heredocs
         self.scope = scope
         self.text = ""
+        self.functions = 0  # how deep inside function bodies the walk is
 
     def judge(self, text: str, expected: int) -> None:
         if not text.strip():
@@ -141,7 +142,10 @@ class _Walker:
         if kind == "command":
             self.command(node, stdin)
         elif kind == "pipeline":
+            before = self.scope.state()
             self.pipeline(node)
+            if _negated(node):  # `! cd dir` succeeds when the cd failed
+                self.scope.may_have_stayed(before)
         elif kind == "compound":
             self.compound(node, stdin)
         elif kind == "list":
@@ -210,7 +214,8 @@ class _Walker:
                 self.list(part, stdin, succeeded=True)
             else:
                 self.child(part, stdin)
-        if len(parts) != 1 or _negated(parts[0]):
+        plain = len(parts) == 1 and parts[0].kind in {"list", "command", "pipeline"}
+        if not plain or _negated(parts[0]):
             self.scope.may_have_stayed(before)  # success says nothing sure
 
     def list(self, node: Node, stdin: str | None, succeeded: bool = False) -> None:
@@ -222,6 +227,7 @@ class _Walker:
         parts = node.parts
         pending: list[tuple[str | None, list[str | None]]] = []
         last = max((i for i, p in enumerate(parts) if p.kind != "operator"), default=-1)
+        chain = self.scope.state()  # before the current `&&`/`||` chain
         for index, part in enumerate(parts):
             if part.kind == "operator":
                 if succeeded and index > last and part.op in {";", "\n"}:
@@ -232,6 +238,8 @@ class _Walker:
                         for state in pending:
                             self.scope.may_have_stayed(state)
                     pending = []
+                if part.op not in {"&&", "||"}:
+                    chain = self.scope.state()
                 continue
             before_op = (
                 parts[index - 1].op
@@ -245,7 +253,9 @@ class _Walker:
             state = self.scope.state()
             self.node(part, stdin)
             if after_op == "&":
-                self.scope.restore(state)  # runs in the background, in a subshell
+                # The whole chain runs in the background, in a subshell.
+                self.scope.restore(chain)
+                pending = []
             elif before_op == "||":
                 self.scope.may_have_stayed(state)
             elif self.scope.state() != state:
@@ -258,9 +268,15 @@ class _Walker:
         """A definition runs nothing; calling it may change the directory."""
         name = node.parts[0].word if node.parts and node.parts[0].kind == "word" else ""
         state = self.scope.state()
-        for child in node.parts[1:]:
-            self.child(child)
-        changed = self.scope.state() != state
+        # The body runs where the function is called, which may be anywhere.
+        self.scope.cwd, self.scope.others = None, []
+        self.functions += 1
+        try:
+            for child in node.parts[1:]:
+                self.child(child)
+        finally:
+            self.functions -= 1
+        changed = self.scope.state() != (None, [])
         self.scope.restore(state)
         if changed or name in {"cd", "pushd", "popd"}:
             self.scope.untrusted.add(name)
@@ -313,8 +329,17 @@ class _Walker:
         env = [self.expand(part, subs) for part in env_nodes]
         words = [self.expand(part, subs) for part in word_nodes]
         self.scope.show(f"command: {' '.join(w.replace(DYN, '$?') for w in words)}")
+        if any(a.startswith("CDPATH=") for a in [*env, *words[1:]]):
+            # cd NAME may then go to a directory found through CDPATH.
+            self.scope.untrusted.update({"cd", "pushd"})
         if words and words[0] in self.scope.untrusted:
             self.scope.cwd = None  # a function that changes the directory
+            return
+        if words[:1] == ["pushd"] and (
+            len(words) == 1 or any(w.startswith(("-", "+")) for w in words[1:])
+        ):
+            # No directory swaps the top two; +N/-N rotate; -n does not move.
+            self.scope.cwd, self.scope.others = None, []
             return
         if words[:1] in (["builtin"], ["command"]) and words[1:2] in (
             ["cd"],
@@ -439,18 +464,29 @@ _IF_WORDS = frozenset({"if", "then", "elif", "else", "fi"})
 
 
 def _negated(node: Node) -> bool:
-    """`! cmd` (anywhere in the condition): success means something failed."""
+    """`! cmd` anywhere inside: success may mean that something failed."""
     if node.kind == "reservedword" and node.word == "!":
         return True
-    return any(_negated(child) for child in getattr(node, "parts", None) or [])
+    return any(_negated(child) for child in _children(node))
+
+
+def _children(node: Node) -> list[Node]:
+    found = list(getattr(node, "parts", None) or [])
+    found += getattr(node, "list", None) or []
+    command = getattr(node, "command", None)
+    if hasattr(command, "kind"):
+        found.append(command)
+    return found
 
 
 def _exits(node: Node | None, walker: _Walker) -> bool:
-    """`cd dir || exit`: the failure path leaves, so later commands run in dir."""
+    """`cd dir || exit`: the failure path leaves, so later commands run in dir.
+    (`return` leaves only a function: elsewhere bash reports it and goes on.)"""
     if node is None or node.kind != "command":
         return False
     words = [walker.expand(p, {}) for p in node.parts if p.kind == "word"]
-    return bool(words) and words[0] in {"exit", "return"}
+    leaving = {"exit", "return"} if walker.functions else {"exit"}
+    return bool(words) and words[0] in leaving
 
 
 def expand_word(
