@@ -47,22 +47,32 @@ class EarlyNetwork:
 
     def wait(self) -> None:
         """Return once the network exists; raise what creating it raised."""
+        import docker.errors
+
+        from scc.errors import SccError
+
         self._thread.join()
-        if self._error is not None:
+        if isinstance(self._error, docker.errors.DockerException):
             raise self._error
+        if self._error is not None:
+            raise SccError(
+                f"cannot create the session's network {self.name}: {self._error}"
+            ) from self._error
 
     def settle(self) -> None:
         """Return once creating the network has succeeded or failed."""
         self._thread.join()
 
     def discard(self) -> None:
-        """Remove the network (once created); never raises."""
+        """Remove the network, by name, whatever creating it said (a request
+        cut short may still have created it); never raises."""
+        import docker.errors
+
         self._thread.join()
-        if not self.created:
-            return
         try:
             self.client.api.remove_network(self.name)
+        except docker.errors.NotFound:
+            pass
         except Exception as exc:  # `scc prune` finds it by label
             log.debug("cannot remove %s: %s", self.name, exc)
-        else:
-            self.created = False
+        self.created = False

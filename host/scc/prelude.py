@@ -1,7 +1,9 @@
 """What runs first inside a sandbox container, before the agent's command.
 
-The host passes this file's source to `python3 -I -S -c` (stdlib only, no site
-packages), then the steps, then `--` and the command, which it execs:
+The host mounts this file at /usr/lib/scc/prelude.py and runs it with
+`python3 -I -S` (stdlib only, no site packages), then the steps, then `--`
+and the command, which it execs; with no steps to take, the host runs the
+command directly instead:
 
 - `tty`: wait until the engine has sized the terminal, so the first frame fits;
 - `probe GATEWAY`: refuse (exit 125) if the network's gateway answers ARP,
@@ -16,6 +18,7 @@ packages), then the steps, then `--` and the command, which it execs:
 import contextlib
 import fcntl
 import os
+import signal
 import socket
 import struct
 import sys
@@ -37,12 +40,23 @@ def wait_for_tty(limit: float = 2.0) -> None:
         time.sleep(0.01)
 
 
-def gateway_answers(gateway: str, limit: float = 0.06) -> bool:
+def arp_patience() -> float:
+    """How long the kernel waits for an ARP answer on eth0 (the host sets
+    it short for the sandbox), and 10 ms more; 0.11 s if unknown."""
+    try:
+        with open("/proc/sys/net/ipv4/neigh/eth0/retrans_time_ms") as setting:
+            return int(setting.read()) / 1000 + 0.01
+    except (OSError, ValueError):
+        return 0.11
+
+
+def gateway_answers(gateway: str, limit: float | None = None) -> bool:
     """True if anything on the host side resolves the gateway's address.
 
     A host on the bridge answers ARP within about a millisecond (0.5 ms
-    measured here); the probe waits 60 times that before it concludes that
-    nothing answers, since the agent's command waits for its verdict."""
+    measured here); the probe waits as long as the kernel would for the
+    answer (see `arp_patience`), since the agent's command waits for it."""
+    limit = arp_patience() if limit is None else limit
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.sendto(b"scc", (gateway, 9))
@@ -192,6 +206,11 @@ def main(argv: list[str]) -> None:
     for probe in probes:
         probe.check()
     if command:
+        # Python ignores SIGPIPE and SIGXFSZ, and exec keeps ignored signals:
+        # give the command the defaults a shell would.
+        for name in ("SIGPIPE", "SIGXFSZ"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
         try:
             os.execvp(command[0], command)
         except OSError as exc:

@@ -113,48 +113,41 @@ def _session(
     allow_home: bool,
 ) -> int:
     workspace = _workspace(path or _default_workspace(), allow_home, interactive)
-    with _collector_paused():
-        session = ids.new_session_id()
-        client: Any = None
+    session = ids.new_session_id()
+    # From the first object created to the last one removed, SIGTERM, SIGHUP
+    # and SIGINT interrupt, and whatever exists by then is removed.
+    with _signals_as_interrupt() as stopped:
         early: EarlyNetwork | None = None
-        unreachable: EngineUnreachable | None = None
-        if not dry_run:
-            try:
-                client = connect()
-            except EngineUnreachable as exc:
-                unreachable = exc  # a policy error, found next, is reported first
-            else:
-                early = EarlyNetwork(
-                    client,
-                    ids.outside_network_name(session),
-                    ids.network_labels(session, workspace),
-                )
         try:
-            sandbox, plan = _prepare(
-                client,
-                early,
-                workspace,
-                session,
-                command,
-                interactive=interactive,
-                provider=provider,
-                network=network,
-                allow_hosts=allow_hosts,
-                ca_cert=ca_cert,
-                image=image,
-            )
-            if dry_run:
-                click.echo(plan.to_json())
-                return 0
-            if unreachable is not None:
-                raise unreachable
-            watch = _GitWatch(plan)
-        except BaseException:
+            with _collector_paused():
+                client, early, unreachable = _engine(dry_run, workspace, session)
+                sandbox, plan = _prepare(
+                    client,
+                    early,
+                    workspace,
+                    session,
+                    command,
+                    interactive=interactive,
+                    provider=provider,
+                    network=network,
+                    allow_hosts=allow_hosts,
+                    ca_cert=ca_cert,
+                    image=image,
+                )
+                if dry_run:
+                    click.echo(plan.to_json())
+                    return 0
+                if unreachable is not None:
+                    raise unreachable
+                watch = _GitWatch(plan)
+        except BaseException as exc:
+            stopped["teardown"] = 1
             if early is not None:
                 early.discard()
+            if isinstance(exc, KeyboardInterrupt):
+                return 128 + stopped.get("signal", signal.SIGINT)
             raise
-    assert sandbox is not None
-    with _signals_as_interrupt() as stopped:
+        assert sandbox is not None
         try:
             agent = sandbox.create()
             with DenialWatcher(plan, raw_terminal=interactive):
@@ -166,9 +159,30 @@ def _session(
         except KeyboardInterrupt:
             return 128 + stopped.get("signal", signal.SIGINT)
         finally:
+            stopped["teardown"] = 1
             _ignore_signals()
             sandbox.remove()
             watch.finish()
+
+
+def _engine(
+    dry_run: bool, workspace: Path, session: str
+) -> tuple[Any, EarlyNetwork | None, EngineUnreachable | None]:
+    """The engine's client, and the session's outside network on its way
+    (see `scc.early`); an unreachable engine is returned, to be reported
+    after any policy error."""
+    if dry_run:
+        return None, None, None
+    try:
+        client = connect()
+    except EngineUnreachable as exc:
+        return None, None, exc
+    name = ids.outside_network_name(session)
+    return (
+        client,
+        EarlyNetwork(client, name, ids.network_labels(session, workspace)),
+        None,
+    )
 
 
 def _workspace(path: Path, allow_home: bool, interactive: bool) -> Path:
@@ -347,7 +361,7 @@ def _signals_as_interrupt() -> Iterator[dict[str, int]]:
     stopped: dict[str, int] = {}
 
     def interrupt(signum: int, frame: Any) -> None:
-        if stopped:
+        if stopped:  # already interrupted, or tearing down
             return
         stopped["signal"] = signum
         raise KeyboardInterrupt
@@ -435,6 +449,7 @@ def _sessions(client: Any, user: int | None) -> dict[str, dict[str, Any]]:
             found = _labels_of(obj)
             sid = found[ids.LABEL_SESSION]
             row = rows.setdefault(sid, _row(sid, found))
+            row["mode"] = row["mode"] or found.get(ids.LABEL_MODE, "")
             row["objects"].append(f"{kind[:-1]} {_name_of(obj)}")
             if found.get(ids.LABEL_ROLE) == "agent" and kind == "containers":
                 row["agent"] = obj.status

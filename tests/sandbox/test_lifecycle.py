@@ -146,3 +146,40 @@ def test_killing_scc_mid_start_in_enforced_mode_leaves_nothing_after_prune(
     time.sleep(0.5)  # nothing may still be on its way once scc is gone
     assert scc("prune").code == 0
     assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.parametrize("egress", [False, True])
+def test_a_failure_while_networks_are_made_leaves_nothing(
+    workspace: Path, docker_client, monkeypatch: pytest.MonkeyPatch, egress: bool
+) -> None:
+    # The sandbox fails right after asking for its networks (fault injected
+    # into scc's own file writing), while the engine is still creating them:
+    # removal must wait for them, including the early outside network, which
+    # an org-provided egress network leaves unused.
+    from scc import session as ids
+    from scc.early import EarlyNetwork
+    from scc.merge import resolve_session
+    from scc.sandbox import Sandbox, plan_session
+
+    if egress:
+        monkeypatch.setenv("SCC_EGRESS_NETWORK", "bridge")
+    settings = resolve_session(workspace, network="web-egress-enforced")
+    session = ids.new_session_id()
+    early = EarlyNetwork(
+        docker_client,
+        ids.outside_network_name(session),
+        ids.network_labels(session, workspace),
+    )
+    plan = plan_session(
+        settings, workspace, ["true"], interactive=False, session=session
+    )
+    sandbox = Sandbox(docker_client, plan, settings, early)
+
+    def fail() -> None:
+        raise OSError("injected")
+
+    monkeypatch.setattr(sandbox, "_write_files", fail)
+    with pytest.raises(OSError, match="injected"):
+        sandbox.create()
+    sandbox.remove()
+    assert session_leftovers(docker_client) == []

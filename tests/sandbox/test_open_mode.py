@@ -4,6 +4,7 @@ environment, exit codes, and nothing left behind."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,27 @@ def test_agent_state_persists_per_user_and_provider(
     other = scc(*base[:-1], "--provider", "codex", "--", "sh", "-c", 'ls "$CODEX_HOME"')
     assert other.code == 0 and "note" not in other.out
     assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.parametrize("mode", ["open", "web-egress-enforced", "locked-down-web"])
+def test_the_command_gets_default_signal_handling(
+    agent_image: str, workspace: Path, mode: str
+) -> None:
+    # The prelude is Python, which ignores SIGPIPE; exec would pass that on,
+    # and `yes | head -1` would then never end by SIGPIPE.
+    result = scc(
+        "run",
+        str(workspace),
+        "--network",
+        mode,
+        "--image",
+        agent_image,
+        "--",
+        "sh",
+        "-c",
+        "grep SigIgn /proc/self/status; yes | head -1",
+    )
+    assert result.code == 0, result.err
+    ignored = int(result.out.split()[1], 16)
+    assert not ignored & (1 << (signal.SIGPIPE - 1)), result.out
+    assert result.out.splitlines()[1] == "y"
