@@ -11,9 +11,14 @@ AGENTS = ("claude", "codex")
 
 def main(argv: list[str], policy_path: str, audit_dir: str) -> int:
     if len(argv) == 2 and argv[0] == "hook" and argv[1] in AGENTS:
+        import os
+
         from scc_guard.hook import run_hook
 
-        return run_hook(argv[1], policy_path, audit_dir)
+        # The hook writes its answer and its audit line unbuffered, so once
+        # it has decided there is nothing left to flush: leave without
+        # tearing the interpreter down (a millisecond or more per decision).
+        os._exit(run_hook(argv[1], policy_path, audit_dir))
     from scc_guard.cli import main as cli_main
 
     return cli_main(argv, policy_path=policy_path, audit_dir=audit_dir)
