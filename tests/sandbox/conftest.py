@@ -179,14 +179,19 @@ def scc(
 
 
 def run_shell(
-    workspace: Path, image: str, script: str, as_uid: int | None = None
+    workspace: Path,
+    image: str,
+    script: str,
+    as_uid: int | None = None,
+    mode: str = "open",
 ) -> Result:
-    """`scc run` in open mode with the test image, running `script` with sh -c."""
+    """`scc run` (open mode unless told) with the test image, running `script`
+    with sh -c."""
     return scc(
         "run",
         str(workspace),
         "--network",
-        "open",
+        mode,
         "--image",
         image,
         "--",

@@ -243,18 +243,8 @@ def test_the_command_gets_default_signal_handling(
 ) -> None:
     # The prelude is Python, which ignores SIGPIPE; exec would pass that on,
     # and `yes | head -1` would then never end by SIGPIPE.
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        mode,
-        "--image",
-        agent_image,
-        "--",
-        "sh",
-        "-c",
-        "grep SigIgn /proc/self/status; yes | head -1",
-    )
+    script = "grep SigIgn /proc/self/status; yes | head -1"
+    result = run_shell(workspace, agent_image, script, mode=mode)
     assert result.code == 0, result.err
     ignored = int(result.out.split()[1], 16)
     assert not ignored & (1 << (signal.SIGPIPE - 1)), result.out
