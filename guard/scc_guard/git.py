@@ -1,12 +1,12 @@
 """Git: global options, config that runs programs, and the destructive subcommands.
 
-Options are read the way git's parse-options reads them: short clusters are
-split, values attach or follow, long options may be abbreviated to any unique
-prefix, `--no-` negates, options may follow positionals, `--` ends them.
+Options are read as git's parse-options reads them (`scc_guard.gitoptions`).
 """
 
 from __future__ import annotations
 
+from scc_guard import gitoptions as options
+from scc_guard.gitoptions import Options, read_options
 from scc_guard.scope import DYN, Scope
 
 # Global options (git.c reads these itself: no abbreviations).
@@ -122,131 +122,6 @@ _UNVERIFIABLE_ENV = frozenset(
         "GIT_ALLOW_PROTOCOL",
     }
 )
-
-
-class Options:
-    """Options read from one subcommand's arguments."""
-
-    __slots__ = ("flags", "positionals", "values", "with_dashes")
-
-    def __init__(self) -> None:
-        self.with_dashes: list[str] | None = None
-        self.flags: list[str] = []
-        self.values: dict[str, list[str]] = {}
-        self.positionals: list[str] = []
-
-    def has(self, *names: str) -> bool:
-        return any(name in self.flags for name in names)
-
-    def last(self, *names: str) -> str | None:
-        """Which of `names` (an option and its negations) came last."""
-        found = [flag for flag in self.flags if flag in names]
-        return found[-1] if found else None
-
-
-class Spec:
-    """One subcommand's options: long name -> short letter and value kind.
-
-    Value kind: "" for a flag, "=" for a required value, "?" for an optional
-    value that must be attached (`--opt=value`).
-    """
-
-    __slots__ = ("long", "short")
-
-    def __init__(self, table: str) -> None:
-        self.long: dict[str, str] = {}
-        self.short: dict[str, tuple[str, str]] = {}
-        for entry in table.split():
-            names, _, kind = entry.partition(":")
-            long, _, short = names.partition("/")
-            if len(long) == 1:
-                self.short[long] = (long, kind)
-                continue
-            self.long[long] = kind
-            if short:
-                self.short[short] = (long, kind)
-
-
-def read_options(args: list[str], spec: Spec, scope: Scope) -> Options:
-    """Parse `args` like parse-options would; raise Blocked on what is unknowable."""
-    found = Options()
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg == "--":
-            found.with_dashes = args[index:]
-            found.positionals.extend(args[index:])
-            break
-        if arg.startswith(DYN):
-            # Decided after the known options: a visible force push blocks as
-            # such; otherwise the unknown argument makes the command unsure.
-            scope.unsure.append("a git argument is computed at run time")
-            found.positionals.append(arg)
-            continue
-        if arg.startswith("--"):
-            index = _read_long(arg, args, index, spec, found, scope)
-        elif arg.startswith("-") and len(arg) > 1:
-            index = _read_short(arg, args, index, spec, found, scope)
-        else:
-            found.positionals.append(arg)
-    return found
-
-
-def _read_long(
-    arg: str, args: list[str], index: int, spec: Spec, found: Options, scope: Scope
-) -> int:
-    name, equals, value = arg[2:].partition("=")
-    if DYN in name:
-        scope.unverifiable("a git option is computed at run time")
-    resolved = _resolve_long(name, spec)
-    for option in resolved:
-        kind = spec.long.get(option.removeprefix("no-"), "")
-        found.flags.append(option)
-        if option.startswith("no-") or kind == "" or len(resolved) > 1:
-            continue
-        if equals:
-            found.values.setdefault(option, []).append(value)
-        elif kind == "=" and index < len(args):
-            found.values.setdefault(option, []).append(args[index])
-            index += 1
-        else:
-            found.values.setdefault(option, []).append("")
-    return index
-
-
-def _resolve_long(name: str, spec: Spec) -> list[str]:
-    """Exact names first, then unique prefixes; ambiguity counts every candidate."""
-    if name in spec.long or (name.startswith("no-") and name[3:] in spec.long):
-        return [name]
-    candidates = [long for long in spec.long if long.startswith(name)]
-    candidates += [
-        "no-" + long for long in spec.long if ("no-" + long).startswith(name)
-    ]
-    return candidates if name else []
-
-
-def _read_short(
-    arg: str, args: list[str], index: int, spec: Spec, found: Options, scope: Scope
-) -> int:
-    letters = arg[1:]
-    for position, letter in enumerate(letters):
-        if letter == DYN:
-            scope.unverifiable("a git option is computed at run time")
-        long, kind = spec.short.get(letter, ("-" + letter, ""))
-        found.flags.append(long)
-        if kind == "":
-            continue
-        rest = letters[position + 1 :]
-        if rest:
-            found.values.setdefault(long, []).append(rest)
-        elif kind == "=" and index < len(args):
-            found.values.setdefault(long, []).append(args[index])
-            index += 1
-        else:
-            found.values.setdefault(long, []).append("")
-        break
-    return index
 
 
 def judge_git(argv: list[str], scope: Scope) -> None:
@@ -627,7 +502,7 @@ def judge_assignments(assignments: list[str], scope: Scope) -> None:
 
 
 def _push(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _PUSH, scope)
+    found = read_options(args, options.PUSH, scope)
     if found.has("dry-run"):
         return
     if found.has("mirror"):
@@ -648,7 +523,7 @@ def _push(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _reset(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _RESET, scope)
+    found = read_options(args, options.RESET, scope)
     for mode in ("hard", "merge"):
         if found.has(mode):
             scope.block(
@@ -657,7 +532,7 @@ def _reset(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _clean(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _CLEAN, scope)
+    found = read_options(args, options.CLEAN, scope)
     if found.has("dry-run"):
         return
     if found.has("force"):
@@ -674,7 +549,7 @@ def _clean(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _checkout(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _CHECKOUT, scope)
+    found = read_options(args, options.CHECKOUT, scope)
     if found.has("force"):
         scope.block("git-discard-changes", "git checkout -f discards local changes")
     if found.has("pathspec-from-file"):
@@ -701,7 +576,7 @@ def checkout_target(args: list[str]) -> str | None:
     from scc_guard.policyfile import PolicyView
 
     try:
-        found = read_options(args, _CHECKOUT, Scope(PolicyView()))
+        found = read_options(args, options.CHECKOUT, Scope(PolicyView()))
     except Exception:  # whatever the static reading made of it stands
         return None
     creating = found.has("b", "B", "orphan", "patch", "detach")
@@ -720,13 +595,13 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _switch(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _SWITCH, scope)
+    found = read_options(args, options.SWITCH, scope)
     if found.has("discard-changes", "force"):
         scope.block("git-discard-changes", "git switch --discard-changes drops changes")
 
 
 def _restore(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _RESTORE, scope)
+    found = read_options(args, options.RESTORE, scope)
     staged = found.last("staged", "no-staged") == "staged"
     worktree = found.last("worktree", "no-worktree") == "worktree"
     if worktree or not staged:
@@ -734,7 +609,7 @@ def _restore(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _branch(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _BRANCH, scope)
+    found = read_options(args, options.BRANCH, scope)
     if found.has("remotes"):
         return
     if found.has("D") or (found.has("delete") and found.has("force")):
@@ -754,7 +629,7 @@ def _rewrite(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _rebase(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _REBASE, scope)
+    found = read_options(args, options.REBASE, scope)
     for command in found.values.get("exec", []):
         _judge_shell(command, scope)
     if found.has("root"):
@@ -788,20 +663,20 @@ def _reflog(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _gc(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _GC, scope)
+    found = read_options(args, options.GC, scope)
     for value in found.values.get("prune", []):
         if value.lower() in {"now", "all"} or DYN in value:
             scope.block("git-prune-now", "prunes unreachable objects immediately")
 
 
 def _prune(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _PRUNE, scope)
+    found = read_options(args, options.PRUNE, scope)
     if not found.has("dry-run"):
         scope.block("git-prune-now", "git prune deletes unreachable objects")
 
 
 def _update_ref(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _UPDATE_REF, scope)
+    found = read_options(args, options.UPDATE_REF, scope)
     if found.has("d", "stdin"):
         scope.block("git-update-ref-delete", "git update-ref deletes or rewrites refs")
 
@@ -809,19 +684,19 @@ def _update_ref(args: list[str], scope: Scope, configs: list[str]) -> None:
 def _worktree(args: list[str], scope: Scope, configs: list[str]) -> None:
     if args[:1] != ["remove"]:
         return
-    found = read_options(args[1:], _WORKTREE_REMOVE, scope)
+    found = read_options(args[1:], options.WORKTREE_REMOVE, scope)
     if found.has("force"):
         scope.block("git-worktree-force-remove", "discards the worktree's changes")
 
 
 def _rm(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _RM, scope)
+    found = read_options(args, options.RM, scope)
     if found.has("force") and not found.has("cached", "dry-run"):
         scope.block("git-rm-force", "git rm -f deletes files with uncommitted changes")
 
 
 def _config(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _CONFIG, scope)
+    found = read_options(args, options.CONFIG, scope)
     positionals = found.positionals
     if positionals[:1] in (["set"], ["--add"]):
         positionals = positionals[1:]
@@ -854,14 +729,14 @@ def _bisect(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _pull(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _PULL, scope)
+    found = read_options(args, options.PULL, scope)
     for command in found.values.get("exec", []):
         _judge_shell(command, scope)
     _forced_fetch(found, found.positionals[1:], scope)
 
 
 def _fetch(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _FETCH, scope)
+    found = read_options(args, options.FETCH, scope)
     if found.last("dry-run", "no-dry-run") == "dry-run":
         return
     if found.has("stdin"):
@@ -925,7 +800,7 @@ def _remote(args: list[str], scope: Scope, configs: list[str]) -> None:
     verbs = [arg for arg in args if not arg.startswith("-")]
     if not verbs or verbs[0] != "add":
         return
-    found = read_options(args[args.index("add") + 1 :], _REMOTE_ADD, scope)
+    found = read_options(args[args.index("add") + 1 :], options.REMOTE_ADD, scope)
     for kind in found.values.get("mirror", []):
         if kind == "fetch":
             scope.block("git-force-push", "a fetch mirror force-updates every ref")
@@ -934,13 +809,13 @@ def _remote(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _DIFFTOOL, scope)
+    found = read_options(args, options.DIFFTOOL, scope)
     for command in found.values.get("extcmd", []):
         _judge_shell(command, scope)
 
 
 def _read_tree(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _READ_TREE, scope)
+    found = read_options(args, options.READ_TREE, scope)
     if found.has("u") and found.has("reset"):
         scope.block(
             "git-discard-changes", "git read-tree -u --reset overwrites local changes"
@@ -948,97 +823,12 @@ def _read_tree(args: list[str], scope: Scope, configs: list[str]) -> None:
 
 
 def _checkout_index(args: list[str], scope: Scope, configs: list[str]) -> None:
-    found = read_options(args, _CHECKOUT_INDEX, scope)
+    found = read_options(args, options.CHECKOUT_INDEX, scope)
     if found.has("force"):
         scope.block(
             "git-discard-changes", "git checkout-index -f overwrites local changes"
         )
 
-
-_DIFFTOOL = Spec(
-    "extcmd/x:= tool/t:= tool-help dir-diff/d no-prompt/y prompt gui/g "
-    "symlinks trust-exit-code"
-)
-_READ_TREE = Spec(
-    "m u reset i trivial aggressive prefix:= index-output:= exclude-per-directory:= "
-    "dry-run/n verbose/v no-sparse-checkout empty quiet/q recurse-submodules"
-)
-_CHECKOUT_INDEX = Spec(
-    "u index all/a force/f quiet/q no-create/n prefix:= stage:= temp stdin/z "
-    "ignore-skip-worktree-bits"
-)
-_PUSH = Spec(
-    "force/f force-with-lease:? force-if-includes mirror delete/d prune all "
-    "branches tags follow-tags dry-run/n porcelain atomic set-upstream/u "
-    "quiet/q verbose/v progress push-option/o:= receive-pack:= exec:= repo:= "
-    "recurse-submodules:= thin signed:? no-verify verify ipv4/4 ipv6/6"
-)
-_RESET = Spec(
-    "hard merge soft mixed keep quiet/q patch/p intent-to-add/N "
-    "pathspec-from-file:= pathspec-file-nul recurse-submodules:? no-refresh refresh"
-)
-_CLEAN = Spec("force/f dry-run/n quiet/q interactive/i exclude/e:= d x X")
-_CHECKOUT = Spec(
-    "force/f b:= B:= orphan:= track/t:? detach guess quiet/q merge/m "
-    "conflict:= patch/p ours/2 theirs/3 ignore-skip-worktree-bits "
-    "ignore-other-worktrees overwrite-ignore progress recurse-submodules:? "
-    "pathspec-from-file:= pathspec-file-nul overlay l"
-)
-_SWITCH = Spec(
-    "create/c:= force-create/C:= detach/d guess discard-changes force/f "
-    "merge/m conflict:= quiet/q progress track/t:? orphan:= "
-    "ignore-other-worktrees recurse-submodules:?"
-)
-_RESTORE = Spec(
-    "source/s:= staged/S worktree/W patch/p ours theirs merge/m conflict:= "
-    "ignore-unmerged ignore-skip-worktree-bits overlay quiet/q progress "
-    "recurse-submodules:? pathspec-from-file:= pathspec-file-nul"
-)
-_BRANCH = Spec(
-    "delete/d D force/f remotes/r all/a move/m M copy/c C list/l verbose/v "
-    "quiet/q track/t:? set-upstream-to/u:= unset-upstream edit-description "
-    "contains:? merged:? points-at:= sort:= format:= color:? column:? "
-    "show-current ignore-case/i abbrev:? create-reflog recurse-submodules omit-empty"
-)
-_REBASE = Spec(
-    "onto:= root interactive/i exec/x:= autosquash autostash continue abort skip "
-    "quit edit-todo update-refs rebase-merges/r:? strategy/s:= strategy-option/X:= "
-    "merge/m apply keep-base fork-point no-ff/f force-rebase verbose/v quiet/q "
-    "signoff gpg-sign/S:? empty:= keep-empty reapply-cherry-picks stat "
-    "committer-date-is-author-date reset-author-date ignore-whitespace "
-    "whitespace:= C:= rerere-autoupdate reschedule-failed-exec show-current-patch "
-    "verify n"
-)
-_GC = Spec("prune:? aggressive auto quiet/q force keep-largest-pack cruft detach")
-_PRUNE = Spec("dry-run/n verbose/v expire:= progress")
-_UPDATE_REF = Spec("d m:= no-deref stdin z create-reflog")
-_WORKTREE_REMOVE = Spec("force/f")
-_RM = Spec(
-    "force/f cached dry-run/n r quiet/q ignore-unmatch sparse "
-    "pathspec-from-file:= pathspec-file-nul"
-)
-_CONFIG = Spec(
-    "global system local worktree file/f:= blob:= get get-all get-regexp "
-    "get-urlmatch replace-all add unset unset-all rename-section remove-section "
-    "list/l edit/e type:= bool int bool-or-int path expiry-date null/z "
-    "name-only includes show-origin show-scope default:= comment:= all regexp "
-    "value:= fixed-value url:="
-)
-_FETCH = Spec(
-    "all multiple append/a atomic depth:= deepen:= shallow-since:= "
-    "shallow-exclude:= unshallow update-shallow negotiation-tip:= "
-    "negotiate-only dry-run porcelain write-fetch-head force/f keep/k prefetch "
-    "prune/p prune-tags/P tags/t no-tags/n refetch refmap:= "
-    "recurse-submodules:? jobs/j:= submodule-prefix:= "
-    "recurse-submodules-default:= update-head-ok/u upload-pack:= quiet/q "
-    "verbose/v progress server-option/o:= show-forced-updates ipv4/4 ipv6/6 "
-    "set-upstream auto-maintenance auto-gc write-commit-graph stdin filter:="
-)
-_REMOTE_ADD = Spec("fetch/f tags no-tags track/t:= master/m:= mirror:?")
-_PULL = Spec(
-    "rebase/r:? exec:= quiet/q verbose/v ff-only ff squash commit edit/e "
-    "strategy/s:= strategy-option/X:= autostash all force/f depth:= tags"
-)
 
 _SUBCOMMANDS = {
     "push": _push,
