@@ -83,6 +83,32 @@ def take_snapshot(workspace: Path) -> Snapshot:
     return Snapshot(files, set(nested), truncated)
 
 
+def save_snapshot(snapshot: Snapshot, workspace: Path, path: Path) -> None:
+    """Keep the snapshot beside the session's files (the user's own, never
+    mounted into the sandbox), for `scc prune` should `scc` be killed."""
+    data = {
+        "workspace": str(workspace),
+        "files": snapshot.files,
+        "nested": sorted(snapshot.nested),
+        "truncated": snapshot.truncated,
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(data, handle)
+
+
+def load_snapshot(path: Path) -> tuple[Path, Snapshot]:
+    """The workspace and snapshot `save_snapshot` kept; OSError or ValueError
+    when there is none or it is unreadable."""
+    data = json.loads(path.read_text())
+    snapshot = Snapshot(
+        {str(k): str(v) for k, v in data["files"].items()},
+        {str(n) for n in data["nested"]},
+        bool(data["truncated"]),
+    )
+    return Path(data["workspace"]), snapshot
+
+
 @dataclass
 class Quarantined:
     path: str

@@ -150,6 +150,7 @@ def _session(
         assert sandbox is not None
         try:
             agent = sandbox.create()
+            watch.save()
             with DenialWatcher(plan, raw_terminal=interactive):
                 if interactive:
                     from scc.attach import attach_interactive
@@ -277,25 +278,46 @@ class _GitWatch:
                 "workspace; nested git repositories beyond them are not checked"
             )
 
+    def save(self) -> None:
+        """Keep the snapshot, so that `scc prune` checks a killed session."""
+        path = ids.session_dir(self.plan.session) / "run" / GIT_SNAPSHOT
+        gitmeta.save_snapshot(self.before, self.workspace, path)
+
     def finish(self) -> None:
-        moved, after = gitmeta.quarantine_changes(
-            self.workspace, self.before, self.plan.session
+        _quarantine(self.workspace, self.before, self.plan.session)
+
+
+GIT_SNAPSHOT = "git-snapshot.json"
+
+
+def _quarantine(workspace: Path, before: gitmeta.Snapshot, session: str) -> None:
+    """Move what the session planted; record it and say so, one line each."""
+    moved, after = gitmeta.quarantine_changes(workspace, before, session)
+    records = [gitmeta.audit_record(m, session) + "\n" for m in moved]
+    if records:
+        log = ids.session_dir(session) / ids.SESSION_AUDIT
+        with log.open("a") as handle:
+            handle.writelines(records)
+    for repo in gitmeta.new_nested_repositories(before, after):
+        _tell(
+            f"scc: warning: the session created a git repository at {repo}; "
+            "host git recurses into it, check it before use"
         )
-        records = [gitmeta.audit_record(m, self.plan.session) + "\n" for m in moved]
-        if records:
-            log = ids.session_dir(self.plan.session) / ids.SESSION_AUDIT
-            with log.open("a") as handle:
-                handle.writelines(records)
-        for repo in gitmeta.new_nested_repositories(self.before, after):
-            _tell(
-                f"scc: warning: the session created a git repository at {repo}; "
-                "host git recurses into it, check it before use"
-            )
-        for item in moved:
-            _tell(
-                f"scc: warning: quarantined {item.why} git metadata {item.path} "
-                f"-> {item.moved_to}"
-            )
+    for item in moved:
+        _tell(
+            f"scc: warning: quarantined {item.why} git metadata {item.path} "
+            f"-> {item.moved_to}"
+        )
+
+
+def _quarantine_killed(session: str) -> None:
+    """For a session whose `scc` was killed: the check it could not make."""
+    path = ids.session_dir(session) / "run" / GIT_SNAPSHOT
+    try:
+        workspace, before = gitmeta.load_snapshot(path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return  # it never started its agent, or it finished its own check
+    _quarantine(workspace, before, session)
 
 
 def _tell(line: str) -> None:
@@ -502,6 +524,8 @@ def prune(everything: bool, all_users: bool) -> None:
         if row["status"] != "ended" and not everything:
             continue
         remove_session_objects(client, sid)
+        if row["status"] == "ended":  # a live scc makes its own check
+            _quarantine_killed(sid)
         ids.remove_session_dir(sid)
         click.echo(f"pruned {sid}: {len(row['objects'])} objects")
 

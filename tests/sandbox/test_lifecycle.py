@@ -183,3 +183,32 @@ def test_a_failure_while_networks_are_made_leaves_nothing(
         sandbox.create()
     sandbox.remove()
     assert session_leftovers(docker_client) == []
+
+
+def test_prune_quarantines_what_a_killed_session_planted(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    # scc is killed (SIGKILL: no teardown, no check of git metadata) while
+    # its agent has planted a nested repository whose config runs a program
+    # in host git; `scc prune` makes the check the session could not.
+    plant = (
+        "mkdir -p sub/.git/objects sub/.git/refs && "
+        "echo 'ref: refs/heads/master' > sub/.git/HEAD && "
+        "printf '[core]\\n\\tfsmonitor = touch /tmp/planted\\n' > sub/.git/config"
+    )
+    run = [SCC, "run", str(workspace), "--network", "open", "--image", agent_image]
+    proc = subprocess.Popen(
+        [*run, "--", "sh", "-c", f"{plant} && sleep 60"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    planted = workspace / "sub" / ".git" / "config"
+    _wait_for(planted.exists)
+    proc.kill()
+    proc.wait()
+    pruned = scc("prune")
+    assert pruned.code == 0, pruned.err
+    assert "quarantined new git metadata sub/.git/config" in pruned.err
+    assert not planted.exists()
+    assert list((workspace / ".git" / "scc-quarantine").glob("*/sub/.git/config"))
+    assert session_leftovers(docker_client) == []
