@@ -6,8 +6,9 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from scc_guard.fetchopts import CURL_LONG, CURL_SHORT, WGET_LONG, WGET_SHORT
 from scc_guard.scope import DYN, Scope
 
 TOOLS = frozenset(
@@ -27,274 +28,39 @@ TOOLS = frozenset(
 )
 FETCHERS = frozenset({"curl", "wget"})
 
-_CURL_VALUES = frozenset(
-    [
-        "-A",
-        "-b",
-        "-c",
-        "-C",
-        "-d",
-        "-D",
-        "-e",
-        "-E",
-        "-F",
-        "-H",
-        "-h",
-        "-K",
-        "-m",
-        "-o",
-        "-P",
-        "-Q",
-        "-r",
-        "-T",
-        "-t",
-        "-u",
-        "-U",
-        "-w",
-        "-x",
-        "-X",
-        "-Y",
-        "-y",
-        "-z",
-        "--abstract-unix-socket",
-        "--alt-svc",
-        "--aws-sigv4",
-        "--cacert",
-        "--capath",
-        "--cert",
-        "--cert-type",
-        "--ciphers",
-        "--config",
-        "--connect-timeout",
-        "--connect-to",
-        "--continue-at",
-        "--cookie",
-        "--cookie-jar",
-        "--create-file-mode",
-        "--crlfile",
-        "--curves",
-        "--data",
-        "--data-ascii",
-        "--data-binary",
-        "--data-raw",
-        "--data-urlencode",
-        "--delegation",
-        "--dns-interface",
-        "--dns-ipv4-addr",
-        "--dns-ipv6-addr",
-        "--dns-servers",
-        "--doh-url",
-        "--dump-header",
-        "--ech",
-        "--egd-file",
-        "--engine",
-        "--etag-compare",
-        "--etag-save",
-        "--expect100-timeout",
-        "--form",
-        "--form-string",
-        "--ftp-account",
-        "--ftp-alternative-to-user",
-        "--ftp-method",
-        "--ftp-port",
-        "--ftp-ssl-ccc-mode",
-        "--happy-eyeballs-timeout-ms",
-        "--haproxy-clientip",
-        "--header",
-        "--hostpubmd5",
-        "--hostpubsha256",
-        "--hsts",
-        "--interface",
-        "--ip-tos",
-        "--ipfs-gateway",
-        "--json",
-        "--keepalive-time",
-        "--key",
-        "--key-type",
-        "--krb",
-        "--libcurl",
-        "--limit-rate",
-        "--local-port",
-        "--login-options",
-        "--mail-auth",
-        "--mail-from",
-        "--mail-rcpt",
-        "--max-filesize",
-        "--max-redirs",
-        "--max-time",
-        "--netrc-file",
-        "--noproxy",
-        "--oauth2-bearer",
-        "--output",
-        "--output-dir",
-        "--parallel-max",
-        "--pass",
-        "--pinnedpubkey",
-        "--preproxy",
-        "--proto",
-        "--proto-default",
-        "--proto-redir",
-        "--proxy",
-        "--proxy-cacert",
-        "--proxy-capath",
-        "--proxy-cert",
-        "--proxy-cert-type",
-        "--proxy-ciphers",
-        "--proxy-crlfile",
-        "--proxy-header",
-        "--proxy-key",
-        "--proxy-key-type",
-        "--proxy-pass",
-        "--proxy-pinnedpubkey",
-        "--proxy-service-name",
-        "--proxy-tls13-ciphers",
-        "--proxy-tlsauthtype",
-        "--proxy-tlspassword",
-        "--proxy-tlsuser",
-        "--proxy-user",
-        "--proxy1.0",
-        "--pubkey",
-        "--quote",
-        "--random-file",
-        "--range",
-        "--rate",
-        "--referer",
-        "--request",
-        "--request-target",
-        "--resolve",
-        "--retry",
-        "--retry-delay",
-        "--retry-max-time",
-        "--sasl-authzid",
-        "--service-name",
-        "--socks4",
-        "--socks4a",
-        "--socks5",
-        "--socks5-gssapi-service",
-        "--socks5-hostname",
-        "--speed-limit",
-        "--speed-time",
-        "--stderr",
-        "--telnet-option",
-        "--tftp-blksize",
-        "--time-cond",
-        "--tls-max",
-        "--tls13-ciphers",
-        "--tlsauthtype",
-        "--tlspassword",
-        "--tlsuser",
-        "--trace",
-        "--trace-ascii",
-        "--trace-config",
-        "--unix-socket",
-        "--upload-file",
-        "--url",
-        "--url-query",
-        "--user",
-        "--user-agent",
-        "--variable",
-        "--write-out",
-        "--expand-url",
-    ]
-)
+# curl options (long names) whose value is a host the request goes through.
 _CURL_PROXIES = frozenset(
     {
-        "-x",
-        "--proxy",
-        "--preproxy",
-        "--socks4",
-        "--socks4a",
-        "--socks5",
-        "--socks5-hostname",
-        "--doh-url",
+        "proxy",
+        "proxy1.0",
+        "preproxy",
+        "socks4",
+        "socks4a",
+        "socks5",
+        "socks5-hostname",
+        "doh-url",
     }
 )
+# curl options that send requests elsewhere than the URLs say, or read more
+# options or URLs from elsewhere.
 _CURL_UNVERIFIABLE = frozenset(
     {
-        "-K",
-        "--config",
-        "--connect-to",
-        "--resolve",
-        "--unix-socket",
-        "--abstract-unix-socket",
-        "--variable",
-        "--expand-url",
-        "--netrc-file",
+        "config",
+        "connect-to",
+        "resolve",
+        "unix-socket",
+        "abstract-unix-socket",
+        "variable",
+        "expand-url",
+        "netrc-file",
+        "alt-svc",
+        "dns-servers",
     }
 )
-_WGET_VALUES = frozenset(
-    [
-        "-O",
-        "-o",
-        "-a",
-        "-e",
-        "-i",
-        "-B",
-        "-t",
-        "-T",
-        "-w",
-        "-Q",
-        "-P",
-        "-U",
-        "-l",
-        "-A",
-        "-R",
-        "-D",
-        "-I",
-        "-X",
-        "-b",
-        "--output-document",
-        "--output-file",
-        "--append-output",
-        "--execute",
-        "--input-file",
-        "--base",
-        "--tries",
-        "--timeout",
-        "--wait",
-        "--quota",
-        "--directory-prefix",
-        "--user-agent",
-        "--level",
-        "--accept",
-        "--reject",
-        "--domains",
-        "--include-directories",
-        "--exclude-directories",
-        "--header",
-        "--post-data",
-        "--post-file",
-        "--body-data",
-        "--body-file",
-        "--method",
-        "--user",
-        "--password",
-        "--http-user",
-        "--http-password",
-        "--proxy-user",
-        "--proxy-password",
-        "--load-cookies",
-        "--save-cookies",
-        "--referer",
-        "--config",
-        "--ca-certificate",
-        "--certificate",
-        "--private-key",
-        "--bind-address",
-        "--limit-rate",
-        "--dns-timeout",
-        "--connect-timeout",
-        "--read-timeout",
-        "--waitretry",
-        "--restrict-file-names",
-        "--local-encoding",
-        "--remote-encoding",
-        "--default-page",
-        "--cut-dirs",
-        "--progress",
-        "--rejected-log",
-        "--use-askpass",
-    ]
+# wget options that make it reach hosts the command line does not name, or run
+# programs; and those that read URLs or settings from elsewhere.
+_WGET_UNVERIFIABLE = frozenset(
+    {"input-file", "execute", "config", "span-hosts", "use-askpass", "dns-servers"}
 )
 HostFinder = Callable[[list[str], Scope], list[str]]
 
@@ -426,39 +192,67 @@ def authority_host(authority: str, scope: Scope) -> str:
     return host
 
 
+def long_option(
+    program: str, word: str, table: Mapping[str, object], scope: Scope
+) -> tuple[str, bool]:
+    """`word` (after `--`, before any `=`) as the tool reads it: an exact name
+    or its one unique abbreviation, else `no-` and a flag's name. Returns the
+    name and whether it is negated; anything else cannot be verified."""
+    for name, negated in ((word, False), (word.removeprefix("no-"), True)):
+        if negated and (not word.startswith("no-") or not name):
+            break
+        if name in table:
+            found = [name]
+        else:
+            found = [option for option in table if option.startswith(name)]
+        if negated:
+            found = [option for option in found if not table[option]]
+        if len(found) == 1:
+            return found[0], negated
+    scope.unverifiable(f"{program} option --{word} is unknown or ambiguous")
+    return "", False
+
+
 def _curl(args: list[str], scope: Scope) -> list[str]:
     hosts: list[str] = []
     urls: list[str] = []
-    index, globbing = 0, True
+    options: list[tuple[str, str]] = []
+    index = 0
     while index < len(args):
         arg = args[index]
         index += 1
         if arg.startswith(DYN):
             scope.unverifiable("a curl argument is computed at run time")
-        if arg in {"-V", "--version", "-h", "--help", "-M", "--manual"}:
-            return []
-        if arg in {"-g", "--globoff"}:
-            globbing = False
-            continue
-        if arg.startswith("--"):
-            name, equals, value = arg.partition("=")
-            if name in _CURL_VALUES and not equals:
+        if arg.startswith("--") and len(arg) > 2:
+            name, negated = long_option("curl", arg[2:], CURL_LONG, scope)
+            value = ""
+            if CURL_LONG[name] and not negated:  # curl has no --name=value
                 value = args[index] if index < len(args) else ""
                 index += 1
-            _curl_option(name, value, hosts, urls, scope)
+            options.append((name if not negated else "no-" + name, value))
         elif arg.startswith("-") and len(arg) > 1:
             for position, letter in enumerate(arg[1:], start=1):
-                option = "-" + letter
-                if option in _CURL_VALUES:
+                name = CURL_SHORT.get(letter, "")
+                if not name:
+                    scope.unverifiable(f"curl option -{letter} is unknown")
+                if CURL_LONG[name]:
                     value = arg[position + 1 :]
                     if not value:
                         value = args[index] if index < len(args) else ""
                         index += 1
-                    _curl_option(option, value, hosts, urls, scope)
+                    options.append((name, value))
                     break
-                _curl_option(option, "", hosts, urls, scope)
+                options.append((name, ""))
         else:
             urls.append(arg)
+    names = [name for name, _ in options]
+    if {"help", "version", "manual"} & set(names):
+        return []
+    for name, value in options:
+        _curl_option(name, value, hosts, urls, scope)
+    globbing = next(
+        (n == "no-globoff" for n in reversed(names) if n.endswith("globoff")), True
+    )
     for url in urls:
         authority = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
         if authority.startswith("[") and set(authority) <= _IPV6_CHARS:
@@ -473,35 +267,55 @@ def _curl_option(
     name: str, value: str, hosts: list[str], urls: list[str], scope: Scope
 ) -> None:
     if name in _CURL_UNVERIFIABLE:
-        scope.unverifiable(f"curl {name} changes where requests go")
-    elif name == "--noproxy" and scope.policy.network_mode != "open":
+        scope.unverifiable(f"curl --{name} changes where requests go")
+    elif name == "noproxy" and scope.policy.network_mode != "open":
         scope.block("network-egress", "curl --noproxy bypasses the egress proxy")
     elif name in _CURL_PROXIES:
         hosts.append(url_host(value, scope) if value else DYN)
-    elif name == "--url":
+    elif name == "url":
         urls.append(value)
 
 
 def _wget(args: list[str], scope: Scope) -> list[str]:
-    hosts, index = [], 0
+    """As wget's getopt_long reads its arguments: clusters, attached or
+    following values, abbreviations, `--no-` flags, operands anywhere."""
+    hosts: list[str] = []
+    options: list[str] = []
+    index = 0
     while index < len(args):
         arg = args[index]
         index += 1
         if arg.startswith(DYN):
             scope.unverifiable("a wget argument is computed at run time")
-        if arg in {"-V", "--version", "-h", "--help"}:
-            return []
-        name, equals, _value = arg.partition("=")
-        if name in {"-i", "--input-file", "-e", "--execute", "--config"} or (
-            name.startswith("-i") and len(name) > 2 and not name.startswith("--")
-        ):
-            scope.unverifiable(f"wget {name} reads URLs or settings from elsewhere")
-        if name == "--no-proxy" and scope.policy.network_mode != "open":
-            scope.block("network-egress", "wget --no-proxy bypasses the egress proxy")
-        if name in _WGET_VALUES and not equals:
-            index += 1
-        elif not arg.startswith("-"):
+        if arg == "--":
+            hosts += [url_host(url, scope) for url in args[index:]]
+            break
+        if arg.startswith("--"):
+            word, equals, _value = arg[2:].partition("=")
+            name, negated = long_option("wget", word, WGET_LONG, scope)
+            if WGET_LONG[name] == "=" and not equals and not negated:
+                index += 1
+            options.append(name)
+        elif arg.startswith("-") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], start=1):
+                name = WGET_SHORT.get(letter, "n" if letter == "n" else "")
+                if not name:
+                    scope.unverifiable(f"wget option -{letter} is unknown")
+                if name == "n" or WGET_LONG.get(name) == "=":  # -nv: n takes v
+                    if position == len(arg) - 1:
+                        index += 1
+                    options.append(name)
+                    break
+                options.append(name)
+        else:
             hosts.append(url_host(arg, scope))
+    if {"help", "version"} & set(options):
+        return []
+    for name in options:
+        if name in _WGET_UNVERIFIABLE:
+            scope.unverifiable(f"wget --{name} reaches hosts or runs what it names")
+        if name == "no-proxy" and scope.policy.network_mode != "open":
+            scope.block("network-egress", "wget --no-proxy bypasses the egress proxy")
     return hosts
 
 
