@@ -5,7 +5,10 @@ Options are read as git's parse-options reads them (`scc_guard.gitoptions`).
 
 from __future__ import annotations
 
+import re
+
 from scc_guard import gitoptions as options
+from scc_guard import network
 from scc_guard.gitoptions import Options, read_options
 from scc_guard.scope import DYN, Scope
 
@@ -173,6 +176,7 @@ def judge_git(argv: list[str], scope: Scope) -> None:
         )
     if sub in _TRANSPORTS:
         _judge_transport(sub, args, scope)
+        network.judge_hosts("git", _repository_hosts(args, scope), scope)
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
         known = len(scope.unsure)
@@ -246,6 +250,28 @@ def _judge_transport(sub: str, args: list[str], scope: Scope) -> None:
             _judge_shell(value if equals else _next(args, index), scope)
 
 
+_SCP_LIKE = re.compile(r"^(?:[^/:@\s]+@)?\[?([^/:@\s\]]+)\]?:(?!//)")
+
+
+def _repository_hosts(args: list[str], scope: Scope) -> list[str]:
+    """The hosts of the repositories a transport command names as URLs
+    (`https://host/...`, `ssh://...`, `user@host:path`); a remote's name or
+    a local path names none (its URL is in config, judged when set)."""
+    hosts = []
+    for arg in args:
+        value = arg.partition("=")[2] if arg.startswith("-") else arg
+        if value.startswith(DYN):
+            continue  # an unknown argument is judged as such elsewhere
+        scheme, sep, _ = value.partition("://")
+        if sep and scheme.lower() != "file":
+            hosts.append(network.url_host(value, scope))
+            continue
+        match = _SCP_LIKE.match(value)
+        if match and "@" in value.partition(":")[0]:
+            hosts.append(match.group(1))
+    return hosts
+
+
 def _next(args: list[str], index: int) -> str:
     return args[index + 1] if index + 1 < len(args) else ""
 
@@ -281,6 +307,17 @@ def judge_config(key: str, value: str, scope: Scope) -> None:
         and (value.startswith("+") or value.startswith(DYN))
     ):
         scope.block("git-force-push", f"remote push refspec {value!r} forces")
+    if lowered.endswith(".proxy") and lowered.startswith(("http.", "remote.")):
+        network.judge_hosts(
+            "git", [network.url_host(value, scope)] if value else [], scope
+        )
+    if lowered.startswith("remote.") and lowered.endswith((".url", ".pushurl")):
+        network.judge_hosts("git", _repository_hosts([value], scope), scope)
+    if lowered.startswith("url.") and lowered.endswith(
+        (".insteadof", ".pushinsteadof")
+    ):
+        base = key[len("url.") : key.lower().rindex(".")]
+        network.judge_hosts("git", _repository_hosts([base], scope), scope)
     if lowered.startswith("remote.") and lowered.endswith(".fetch"):
         _, colon, destination = value.removeprefix("+").partition(":")
         if value.startswith((DYN, "+")) and (
@@ -808,6 +845,17 @@ def _remote(args: list[str], scope: Scope, configs: list[str]) -> None:
             scope.block("git-push-mirror", "configures a remote as a mirror")
 
 
+def _clone(args: list[str], scope: Scope, configs: list[str]) -> None:
+    """`git clone -c KEY=VALUE` applies settings before it fetches (an ssh
+    command among them); a template brings hooks that run during the clone."""
+    found = read_options(args, options.CLONE, scope)
+    for setting in found.values.get("config", []):
+        key, _, value = setting.partition("=")
+        judge_config(key, value, scope)
+    if found.values.get("template"):
+        scope.unverifiable("git clone --template copies hooks that run in the clone")
+
+
 def _difftool(args: list[str], scope: Scope, configs: list[str]) -> None:
     found = read_options(args, options.DIFFTOOL, scope)
     for command in found.values.get("extcmd", []):
@@ -833,6 +881,7 @@ def _checkout_index(args: list[str], scope: Scope, configs: list[str]) -> None:
 _SUBCOMMANDS = {
     "push": _push,
     "fetch": _fetch,
+    "clone": _clone,
     "remote": _remote,
     "reset": _reset,
     "clean": _clean,

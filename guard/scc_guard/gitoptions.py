@@ -222,3 +222,12 @@ PULL = Spec(
     "rebase/r:? exec:= quiet/q verbose/v ff-only ff squash commit edit/e "
     "strategy/s:= strategy-option/X:= autostash all force/f depth:= tags"
 )
+CLONE = Spec(
+    "template:= local/l shared/s no-hardlinks quiet/q verbose/v progress "
+    "no-checkout/n bare mirror origin/o:= branch/b:= upload-pack/u:= "
+    "reference:= reference-if-able:= dissociate separate-git-dir:= depth:= "
+    "shallow-since:= shallow-exclude:= single-branch tags recurse-submodules:? "
+    "shallow-submodules remote-submodules jobs/j:= sparse filter:= "
+    "also-filter-submodules config/c:= server-option:= bundle-uri:= "
+    "ref-format:= revision:= ipv4/4 ipv6/6 reject-shallow"
+)

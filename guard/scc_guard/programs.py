@@ -12,6 +12,7 @@ import posixpath
 from collections.abc import Callable
 
 from scc_guard import files, git, network
+from scc_guard.getopt import FLAG, OPTIONAL, VALUE, Getopt
 from scc_guard.scope import DYN, Scope
 
 Handler = Callable[[str, list[str], Scope, "str | None"], None]
@@ -115,9 +116,6 @@ _SPAWNERS = (
     "system\t",
     "exec ",
 )
-_ENV_VALUE_OPTIONS = frozenset({"-u", "--unset", "-C", "--chdir"})
-_ENV_VALUE_LETTERS = frozenset("uCS")
-_SUDO_VALUE_OPTIONS = frozenset("ugpCDrtUTRhc")
 
 
 def judge_words(
@@ -225,111 +223,106 @@ def _is_interpreter(program: str) -> bool:
 
 
 def _sudo(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
-    index, inner = 0, scope.deeper()
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            index += 1
-            break
-        if not arg.startswith("-") or arg == "-":
-            break
-        if DYN in arg:
-            scope.unverifiable(f"{program} option computed at run time")
-        if arg.startswith("--"):
-            name, equals, value = arg.partition("=")
-            takes = not equals and name in _SUDO_LONG_VALUES
-            if name == "--login":
-                inner.enter_directory(DYN)
-            if name == "--chdir" or name == "--chroot":
-                inner.enter_directory(value if equals else _next(args, index))
-            index += 2 if takes else 1
-            continue
-        letters = arg[1:]
-        position = next(
-            (i for i, letter in enumerate(letters) if letter in _SUDO_VALUE_OPTIONS), -1
-        )
-        if position >= 0:
-            value = letters[position + 1 :]
-            if not value:
-                value = _next(args, index)
-                index += 1
-            if letters[position] in "DR":
-                inner.enter_directory(value)
-        if "i" in letters[: position if position >= 0 else None]:
-            inner.enter_directory(DYN)  # a login shell starts in its home
-        index += 1
-    # -e / --edit (sudoedit) and -l / -v take no command; the rest runs as given.
+    options, index = _SUDO.read(program, args, scope)
+    inner = scope.deeper()
+    for name, value in options:
+        if name in "DR":  # --chdir, --chroot
+            inner.enter_directory(value)
+        if name == "i":  # a login shell starts in the target user's home
+            inner.enter_directory(DYN)
+    # -e (sudoedit), -l and -v run no command; judging the rest anyway is safe.
     judge_words(args[index:], inner, stdin)
 
 
-_SUDO_LONG_VALUES = frozenset(
+_SUDO = Getopt(
+    "Aa:BbC:c:D:EeFg:Hh::iKklNnPp:R:r:SsT:t:U:u:Vv",
     {
-        "--user",
-        "--group",
-        "--host",
-        "--prompt",
-        "--chdir",
-        "--role",
-        "--type",
-        "--close-from",
-        "--other-user",
-        "--command-timeout",
-        "--chroot",
-    }
+        **dict.fromkeys(
+            [
+                "auth-type",
+                "close-from",
+                "chdir",
+                "group",
+                "host",
+                "login-class",
+                "prompt",
+                "chroot",
+                "role",
+                "command-timeout",
+                "type",
+                "other-user",
+                "user",
+            ],
+            VALUE,
+        ),
+        **dict.fromkeys(
+            [
+                "askpass",
+                "background",
+                "bell",
+                "edit",
+                "set-home",
+                "help",
+                "login",
+                "remove-timestamp",
+                "reset-timestamp",
+                "list",
+                "no-update",
+                "non-interactive",
+                "preserve-groups",
+                "stdin",
+                "shell",
+                "version",
+                "validate",
+            ],
+            FLAG,
+        ),
+        "preserve-env": OPTIONAL,
+    },
+    {"chdir": "D", "chroot": "R", "login": "i"},
 )
 
 
 def _env(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
-    index = 0
-    assignments: list[str] = []
+    options, index = _ENV.read(program, args, scope)
     inner = scope.deeper()
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            index += 1
-            break
-        if DYN in arg and arg.startswith("-"):
-            scope.unverifiable("env option computed at run time")
-        name, equals, value = arg.partition("=")
-        if arg.startswith("--") and name in {"--split-string", "--chdir"}:
-            value, index = (
-                (value, index + 1) if equals else (_next(args, index), index + 2)
-            )
-            option = "S" if name == "--split-string" else "C"
-        elif arg.startswith("--"):
-            index += 2 if arg in _ENV_VALUE_OPTIONS else 1
-            continue
-        elif arg.startswith("-") and arg != "-":
-            letters = arg[1:]
-            position = next(
-                (i for i, letter in enumerate(letters) if letter in _ENV_VALUE_LETTERS),
-                -1,
-            )
-            if position < 0:
-                index += 1
-                continue
-            option = letters[position]
-            value = letters[position + 1 :]
-            if value:
-                index += 1
-            else:
-                value, index = _next(args, index), index + 2
-        elif arg == "-":
-            index += 1
-            continue
-        elif equals and not arg.startswith("="):
-            assignments.append(arg)
-            index += 1
-            continue
-        else:
-            break
-        if option == "C":
+    split: list[str] | None = None
+    for name, value in options:
+        if name == "C":
             inner.enter_directory(value)
-        elif option == "S":
+        elif name == "S":
             split = _split_env_string(value, scope)
-            judge_words(split + args[index:], inner, stdin, assignments)
-            return
-    judge_words(args[index:], inner, stdin, assignments)
+    rest = args[index:]
+    if split is not None:  # the string's words stand where -S was
+        judge_words(split + rest, inner, stdin)
+        return
+    while rest[:1] == ["-"]:  # an old spelling of -i
+        rest = rest[1:]
+    assignments: list[str] = []
+    while rest and "=" in rest[0] and not rest[0].startswith("="):
+        assignments.append(rest[0])
+        rest = rest[1:]
+    judge_words(rest, inner, stdin, assignments)
+
+
+_ENV = Getopt(
+    "0iu:C:S:v",
+    {
+        "null": FLAG,
+        "ignore-environment": FLAG,
+        "unset": VALUE,
+        "chdir": VALUE,
+        "split-string": VALUE,
+        "block-signal": OPTIONAL,
+        "default-signal": OPTIONAL,
+        "ignore-signal": OPTIONAL,
+        "list-signal-handling": FLAG,
+        "debug": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+    {"chdir": "C", "split-string": "S"},
+)
 
 
 def _option_value(
@@ -348,6 +341,303 @@ def _split_env_string(text: str, scope: Scope) -> list[str]:
     from scc_guard.shell import split_words
 
     return split_words(text, scope)
+
+
+def _wrapper(
+    spec: Getopt,
+    operands: int = 0,
+    chdir: str = "",
+    code: str = "",
+    legacy_number: bool = False,
+) -> Handler:
+    """A wrapper whose options `spec` reads (as getopt_long does), then
+    `operands` words (a duration, a lock file, a priority), then the command
+    it runs. Options named in `chdir` move where it runs; in `code`, give
+    shell code to run instead of a command."""
+
+    def handler(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+        if legacy_number and args and args[0][1:].lstrip("-").isdigit():
+            args = args[1:]  # nice -10 COMMAND
+        options, index = spec.read(program, args, scope)
+        inner = scope.deeper()
+        for name, value in options:
+            if name in chdir:
+                inner.enter_directory(value or DYN)
+            if name in code:
+                judge_script(value, scope)
+                return
+        rest = args[index:]
+        if code and len(rest) > operands + 1 and rest[operands] in {"-c", "--command"}:
+            judge_script(rest[operands + 1], scope)  # flock FILE -c CODE
+            return
+        judge_words(rest[operands:], inner, stdin)
+
+    return handler
+
+
+_NICE = Getopt("n:", {"adjustment": VALUE, "help": FLAG, "version": FLAG})
+_NOHUP = Getopt("", {"help": FLAG, "version": FLAG})
+_TIMEOUT = Getopt(
+    "k:s:v",
+    {
+        "foreground": FLAG,
+        "kill-after": VALUE,
+        "preserve-status": FLAG,
+        "signal": VALUE,
+        "verbose": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_STDBUF = Getopt(
+    "i:o:e:",
+    {"input": VALUE, "output": VALUE, "error": VALUE, "help": FLAG, "version": FLAG},
+)
+_IONICE = Getopt(
+    "c:n:p:P:tu:hV",
+    {
+        "class": VALUE,
+        "classdata": VALUE,
+        "pid": VALUE,
+        "pgid": VALUE,
+        "ignore": FLAG,
+        "uid": VALUE,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_TIME = Getopt(
+    "af:o:pqvV",
+    {
+        "append": FLAG,
+        "format": VALUE,
+        "output": VALUE,
+        "portability": FLAG,
+        "quiet": FLAG,
+        "verbose": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_EXEC = Getopt("a:cl", {})
+_FLOCK = Getopt(
+    "sxenouw:E:c:FhV",
+    {
+        "shared": FLAG,
+        "exclusive": FLAG,
+        "unlock": FLAG,
+        "nonblock": FLAG,
+        "nb": FLAG,
+        "no-fork": FLAG,
+        "close": FLAG,
+        "wait": VALUE,
+        "timeout": VALUE,
+        "conflict-exit-code": VALUE,
+        "command": VALUE,
+        "verbose": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+    {"command": "c"},
+)
+_TASKSET = Getopt(
+    "acphV",
+    {"all-tasks": FLAG, "pid": FLAG, "cpu-list": FLAG, "help": FLAG, "version": FLAG},
+)
+_CHRT = Getopt(
+    "abdfiorRT:P:D:mpvhV",
+    {
+        "all-tasks": FLAG,
+        "batch": FLAG,
+        "deadline": FLAG,
+        "fifo": FLAG,
+        "idle": FLAG,
+        "other": FLAG,
+        "rr": FLAG,
+        "reset-on-fork": FLAG,
+        "sched-runtime": VALUE,
+        "sched-period": VALUE,
+        "sched-deadline": VALUE,
+        "max": FLAG,
+        "pid": FLAG,
+        "verbose": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_CHROOT = Getopt(
+    "",
+    {
+        "userspec": VALUE,
+        "groups": VALUE,
+        "skip-chdir": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_STRACE = Getopt("a:Ab:cCdDe:E:fFhiI:kno:O:p:P:qrs:S:tTu:U:vVwxX:yzZ", {})
+_LTRACE = Getopt("a:bcCDe:fF:hiLl:n:o:p:rs:Su:Vw:x:tT", {})
+_UNSHARE = Getopt(
+    "m::u::i::n::p::U::C::T::fS:G:R:w:rchV",
+    {
+        **dict.fromkeys(
+            ["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time"], OPTIONAL
+        ),
+        **dict.fromkeys(["kill-child", "mount-proc"], OPTIONAL),
+        **dict.fromkeys(
+            ["fork", "map-root-user", "map-current-user", "map-auto", "keep-caps"],
+            FLAG,
+        ),
+        **dict.fromkeys(
+            [
+                "map-user",
+                "map-group",
+                "map-users",
+                "map-groups",
+                "propagation",
+                "setgroups",
+                "root",
+                "wd",
+                "setuid",
+                "setgid",
+                "monotonic",
+                "boottime",
+            ],
+            VALUE,
+        ),
+        "help": FLAG,
+        "version": FLAG,
+    },
+    {"root": "R", "wd": "w"},
+)
+_NSENTER = Getopt(
+    "at:m::u::i::n::p::U::C::T::S:G:r::w::W:eFZchV",
+    {
+        **dict.fromkeys(
+            ["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time"], OPTIONAL
+        ),
+        **dict.fromkeys(["root", "wd"], OPTIONAL),
+        **dict.fromkeys(["target", "setuid", "setgid", "wdns"], VALUE),
+        **dict.fromkeys(
+            ["all", "preserve-credentials", "env", "no-fork", "follow-context"], FLAG
+        ),
+        "help": FLAG,
+        "version": FLAG,
+    },
+    {"root": "r", "wd": "w"},
+)
+_SETPRIV = Getopt(
+    "dhV",
+    {
+        **dict.fromkeys(
+            [
+                "inh-caps",
+                "ambient-caps",
+                "bounding-set",
+                "ruid",
+                "euid",
+                "rgid",
+                "egid",
+                "reuid",
+                "regid",
+                "groups",
+                "securebits",
+                "pdeathsig",
+                "selinux-label",
+                "apparmor-profile",
+                "landlock-access",
+                "landlock-rule",
+            ],
+            VALUE,
+        ),
+        **dict.fromkeys(
+            [
+                "dump",
+                "nnp",
+                "no-new-privs",
+                "clear-groups",
+                "keep-groups",
+                "init-groups",
+                "reset-env",
+                "help",
+                "version",
+            ],
+            FLAG,
+        ),
+    },
+)
+_PRLIMIT_RESOURCES = [
+    "core",
+    "data",
+    "nice",
+    "fsize",
+    "sigpending",
+    "memlock",
+    "rss",
+    "nofile",
+    "msgqueue",
+    "rtprio",
+    "stack",
+    "cpu",
+    "nproc",
+    "as",
+    "locks",
+    "rttime",
+]
+_PRLIMIT = Getopt(
+    "p:o:hVc::d::e::f::i::l::m::n::q::r::s::t::u::v::x::y::",
+    {
+        **dict.fromkeys(_PRLIMIT_RESOURCES, OPTIONAL),
+        **dict.fromkeys(["pid", "output"], VALUE),
+        **dict.fromkeys(["noheadings", "raw", "verbose", "help", "version"], FLAG),
+    },
+)
+_FAKEROOT = Getopt(
+    "l:s:i:ub:hv",
+    {
+        "lib": VALUE,
+        "faked": VALUE,
+        "unknown-is-real": FLAG,
+        "fd-base": VALUE,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_PKEXEC = Getopt(
+    "",
+    {
+        "user": VALUE,
+        "disable-internal-agent": FLAG,
+        "keep-cwd": FLAG,
+        "help": FLAG,
+        "version": FLAG,
+    },
+)
+_XVFB_RUN = Getopt(
+    "ade:f:hn:lp:s:w:",
+    {
+        "auto-servernum": FLAG,
+        "auto-display": FLAG,
+        "error-file": VALUE,
+        "auth-file": VALUE,
+        "help": FLAG,
+        "server-num": VALUE,
+        "listen-tcp": FLAG,
+        "xauth-protocol": VALUE,
+        "server-args": VALUE,
+        "wait": VALUE,
+    },
+)
+_DUMB_INIT = Getopt(
+    "cr:vVh",
+    {
+        "single-child": FLAG,
+        "rewrite": VALUE,
+        "verbose": FLAG,
+        "version": FLAG,
+        "help": FLAG,
+    },
+)
 
 
 def _skip_then(values: frozenset[str]) -> Handler:
@@ -378,17 +668,6 @@ def _command(program: str, args: list[str], scope: Scope, stdin: str | None) -> 
             return  # only looks the command up
         index += 1
     judge_words(args[index:], scope.deeper(), stdin)
-
-
-def _timeout(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
-    index = 0
-    while index < len(args) and args[index].startswith("-"):
-        arg = args[index]
-        if arg == "--":
-            index += 1
-            break
-        index += 2 if arg in {"-s", "-k", "--signal", "--kill-after"} else 1
-    judge_words(args[index + 1 :], scope.deeper(), stdin)  # skip the duration
 
 
 def _watch(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -846,14 +1125,14 @@ _HANDLERS: dict[str, Handler] = {
     "env": _env,
     "command": _command,
     "builtin": _skip_then(frozenset()),
-    "exec": _skip_then(frozenset({"-a"})),
-    "nice": _skip_then(frozenset({"-n", "--adjustment"})),
-    "nohup": _skip_then(frozenset()),
+    "exec": _wrapper(_EXEC),
+    "nice": _wrapper(_NICE, legacy_number=True),
+    "nohup": _wrapper(_NOHUP),
     "setsid": _skip_then(frozenset()),
-    "stdbuf": _skip_then(frozenset({"-i", "-o", "-e"})),
-    "ionice": _skip_then(frozenset({"-c", "-n", "-p", "-P", "-u"})),
-    "time": _skip_then(frozenset({"-o", "-f", "--output", "--format"})),
-    "timeout": _timeout,
+    "stdbuf": _wrapper(_STDBUF),
+    "ionice": _wrapper(_IONICE),
+    "time": _wrapper(_TIME),
+    "timeout": _wrapper(_TIMEOUT, operands=1),
     "watch": _watch,
     "xargs": _xargs,
     "find": _find,
@@ -886,55 +1165,52 @@ _HANDLERS: dict[str, Handler] = {
         frozenset({"-E", "--echo", "-I", "-O", "-B", "-T", "-m", "--logging-format"}),
         skip=999,
     ),
-    "flock": _with_command_option(
-        frozenset({"-c", "--command"}),
-        frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"}),
-        skip=1,
-    ),
+    "flock": _wrapper(_FLOCK, operands=1, code="c"),
     "sg": _with_command_option(frozenset({"-c"}), frozenset(), skip=1),
-    "chroot": _with_command_option(
-        frozenset(), frozenset({"--userspec", "--groups"}), skip=1
-    ),
-    "taskset": _with_command_option(frozenset(), frozenset(), skip=1),
-    "chrt": _with_command_option(frozenset(), frozenset(), skip=1),
+    "chroot": _wrapper(_CHROOT, operands=1),
+    "taskset": _wrapper(_TASKSET, operands=1),
+    "chrt": _wrapper(_CHRT, operands=1),
     "faketime": _with_command_option(frozenset(), frozenset({"-f"}), skip=1),
-    "strace": _skip_then(
-        frozenset(
-            {
-                "-o",
-                "-e",
-                "-p",
-                "-s",
-                "-u",
-                "-a",
-                "-b",
-                "-I",
-                "-P",
-                "-X",
-                "-U",
-                "-S",
-                "-E",
-            }
-        )
-    ),
-    "ltrace": _skip_then(frozenset({"-o", "-e", "-p", "-s", "-u", "-a", "-n"})),
-    "unbuffer": _skip_then(frozenset()),
-    "fakeroot": _skip_then(frozenset({"-l", "-s", "-i"})),
-    "pkexec": _skip_then(frozenset({"--user"})),
-    "unshare": _skip_then(frozenset({"-S", "-G", "--setuid", "--setgid"})),
-    "nsenter": _skip_then(frozenset({"-t", "--target", "-S", "-G"})),
-    "setpriv": _skip_then(frozenset({"--reuid", "--regid", "--groups"})),
-    "prlimit": _skip_then(frozenset({"-p", "--pid"})),
-    "tini": _skip_then(frozenset({"-p", "-e"})),
-    "dumb-init": _skip_then(frozenset({"-r", "--rewrite"})),
-    "ssh-agent": _skip_then(frozenset({"-a", "-E", "-P", "-t"})),
-    "xvfb-run": _skip_then(frozenset({"-n", "-s", "-e", "-f", "-w", "-p"})),
+    "strace": _wrapper(_STRACE),
+    "ltrace": _wrapper(_LTRACE),
+    "unbuffer": _wrapper(Getopt("p", {})),
+    "fakeroot": _wrapper(_FAKEROOT),
+    "pkexec": _wrapper(_PKEXEC),
+    "unshare": _wrapper(_UNSHARE, chdir="Rw"),
+    "nsenter": _wrapper(_NSENTER, chdir="rw"),
+    "setpriv": _wrapper(_SETPRIV),
+    "prlimit": _wrapper(_PRLIMIT),
+    "tini": _wrapper(Getopt("svgp:e:lhw", {})),
+    "dumb-init": _wrapper(_DUMB_INIT),
+    "ssh-agent": _wrapper(Getopt("a:cDdE:kO:P:st:", {})),
+    "xvfb-run": _wrapper(_XVFB_RUN),
     "valgrind": _skip_then(frozenset()),
     "catchsegv": _skip_then(frozenset()),
-    "entr": _skip_then(frozenset()),
-    "systemd-run": _skip_then(
-        frozenset(
-            {"-p", "--property", "-u", "--unit", "-E", "--setenv", "--uid", "--gid"}
-        )
+    "entr": _wrapper(Getopt("acdnprszx", {})),
+    "systemd-run": _wrapper(
+        Getopt(
+            "p:u:E:tPGrSqh",
+            {
+                "property": VALUE,
+                "unit": VALUE,
+                "setenv": VALUE,
+                "uid": VALUE,
+                "gid": VALUE,
+                "working-directory": VALUE,
+                "same-dir": FLAG,
+                "pty": FLAG,
+                "pipe": FLAG,
+                "wait": FLAG,
+                "collect": FLAG,
+                "quiet": FLAG,
+                "user": FLAG,
+                "scope": FLAG,
+                "shell": FLAG,
+                "help": FLAG,
+                "version": FLAG,
+            },
+            {"working-directory": "D"},
+        ),
+        chdir="D",
     ),
 }
