@@ -171,7 +171,7 @@ def judge_text(text: str, scope: Scope, stdin: str | None = None) -> None:
     if words[:1] in (["cd"], ["pushd"]):
         scope.change_directory(words[1:])
     else:
-        judge_words(words, scope, None, env)
+        judge_words(words, scope, stdin, env)
 
 
 def plain_words(text: str) -> list[str] | None:
@@ -832,7 +832,7 @@ def _judge_shell(
         if index >= len(args):
             scope.unverifiable(f"{program} -c without code")
             return
-        judge_script(args[index], scope)
+        judge_script(args[index], scope, stdin)  # its commands read that stdin
         return
     if index < len(args) and not reads_stdin:
         script = args[index]
@@ -879,9 +879,14 @@ _MODULE_OPTIONS = frozenset({"-m"})
 """python -m runs an installed module, not text."""
 
 
+_STDIN_MODULES = frozenset({"code", "pdb", "IPython", "idlelib", "runpy"})
+
+
 def _judge_interpreter(
     program: str, args: list[str], scope: Scope, stdin: str | None
 ) -> None:
+    if program == "deno" and args[:1] == ["run"]:
+        args = args[1:]  # deno run [options] SCRIPT|-
     family = _FAMILIES.get(program.rstrip("0123456789.-"), "")
     codes = _CODE_OPTIONS.get(family, frozenset({"-c", "-e", "-E"}))
     values = _VALUE_OPTIONS.get(family, frozenset())
@@ -911,6 +916,9 @@ def _judge_interpreter(
                     judge_code(rest or _next(args, index), scope, after)
                     return
                 if letter == "m":
+                    module = rest or _next(args, index)
+                    if stdin == STDIN_NETWORK and module in _STDIN_MODULES:
+                        _downloaded(f"python -m {module} runs its input", scope)
                     return  # a module: runs installed code, not text
                 if "-" + letter in values:
                     index += 0 if rest else 1
@@ -1049,6 +1057,8 @@ def _awk(program: str, args: list[str], scope: Scope, stdin: str | None) -> None
     code = args[index] if index < len(args) else ""
     if not any(marker in code for marker in ("system", "|", "getline")):
         return
+    if stdin == STDIN_NETWORK:
+        _downloaded("awk runs commands while it reads downloaded content", scope)
     if DYN in code:
         scope.unverifiable("an awk program that runs commands is built at run time")
     # Variables set with -v or as operands may hold the command it runs.
@@ -1060,6 +1070,82 @@ def _awk(program: str, args: list[str], scope: Scope, stdin: str | None) -> None
         and (position > index or args[position - 1] in {"-v", "--assign"})
     ]
     _judge_strings(_string_literals(code) + values, scope)
+
+
+def _sed(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    """GNU sed's `e` command and the s command's `e` flag run text as shell
+    code; with downloaded input that text is what was downloaded."""
+    if stdin != STDIN_NETWORK:
+        return
+    scripts: list[str] = []
+    index, explicit = 0, False
+    while index < len(args):
+        arg = args[index]
+        if arg in {"-e", "--expression"}:
+            scripts.append(_next(args, index))
+            explicit, index = True, index + 2
+            continue
+        if arg.startswith("--expression="):
+            scripts.append(arg.partition("=")[2])
+            explicit = True
+        elif arg in {"-f", "--file"} or arg.startswith(("--file=", "-f")):
+            scope.unverifiable("a sed script file run over downloaded content")
+        elif not arg.startswith("-") and not explicit and not scripts:
+            scripts.append(arg)
+        index += 1
+    if any(_sed_executes(script) for script in scripts):
+        _downloaded("sed runs downloaded content as commands", scope)
+
+
+def _sed_executes(script: str) -> bool:
+    """Whether a sed script has an `e` command or an s command with `e`."""
+    for statement in script.replace("\n", ";").split(";"):
+        body = statement.strip().lstrip("0123456789,$!~ {")
+        if body.startswith("/"):  # an address /re/
+            end = body.find("/", 1)
+            body = body[end + 1 :].lstrip("!, {") if end > 0 else ""
+        if body.startswith("e"):
+            return True
+        if body.startswith("s") and len(body) > 1:
+            delimiter, seen, escaped = body[1], 0, False
+            for position, char in enumerate(body[2:], start=2):
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == delimiter:
+                    seen += 1
+                    if seen == 2:  # the end of the replacement: flags follow
+                        flags = body[position + 1 :].split("}")[0].split()[:1]
+                        if flags and "e" in flags[0]:
+                            return True
+                        break
+    return False
+
+
+def _make(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    reads = any(
+        arg in {"-f-", "--file=-", "--makefile=-"}
+        or (arg in {"-f", "--file", "--makefile"} and _next(args, i) == "-")
+        for i, arg in enumerate(args)
+    )
+    if reads and stdin == STDIN_NETWORK:
+        _downloaded("make runs a downloaded makefile", scope)
+
+
+def _scheduler(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
+    """at, batch and crontab read commands to run later from stdin."""
+    if stdin != STDIN_NETWORK:
+        return
+    if (
+        program == "crontab"
+        and "-" not in args
+        and any(not arg.startswith("-") for arg in args)
+    ):
+        return  # crontab FILE
+    if program in {"at", "batch"} and "-f" in args:
+        return
+    _downloaded(f"{program} schedules downloaded content to run", scope)
 
 
 def _trap(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
@@ -1145,6 +1231,13 @@ _HANDLERS: dict[str, Handler] = {
     "rm": _rm,
     "alias": _alias,
     "trap": _trap,
+    "sed": _sed,
+    "gsed": _sed,
+    "make": _make,
+    "gmake": _make,
+    "at": _scheduler,
+    "batch": _scheduler,
+    "crontab": _scheduler,
     "hash": _hash,
     "awk": _awk,
     "gawk": _awk,

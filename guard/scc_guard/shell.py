@@ -43,7 +43,7 @@ def judge_parsed(text: str, scope: Scope, stdin: str | None = None) -> None:
         scope.unverifiable(
             f"too large: more than {MAX_SHELL_TEXT} characters of shell to analyse"
         )
-    _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count)
+    _Walker(prepared.heredocs, scope).judge(prepared.text, prepared.count, stdin)
 
 
 def _weight(text: str) -> int:
@@ -114,7 +114,8 @@ class _Walker:
         self.text = ""
         self.functions = 0  # how deep inside function bodies the walk is
 
-    def judge(self, text: str, expected: int) -> None:
+    def judge(self, text: str, expected: int, stdin: str | None = None) -> None:
+        """Walk `text`; `stdin` is what its commands read unless redirected."""
         if not text.strip():
             return
         try:
@@ -131,7 +132,7 @@ class _Walker:
         self.text = text
         for tree in trees:
             state = self.scope.state()
-            self.node(tree, None)
+            self.node(tree, stdin)
             if self.scope.state() != state:
                 self.scope.may_have_stayed(state)  # a cd on its own line may fail
 
@@ -405,7 +406,9 @@ class _Walker:
                 inner = self.scope.deeper()
                 walker = _Walker(self.heredocs, inner)
                 walker.text = self.text
-                walker.node(part.command, None)
+                # >(cmd) reads whatever the outer command writes to it.
+                writes_to = self.text[part.pos[0] : part.pos[0] + 1] == ">"
+                walker.node(part.command, programs.STDIN_UNKNOWN if writes_to else None)
                 self.scope.cwd = saved
                 produced = self.output_of(part.command)
                 if part.kind == "commandsubstitution":
