@@ -6,6 +6,7 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from scc_guard.fetchopts import CURL_LONG, CURL_SHORT, WGET_LONG, WGET_SHORT
@@ -100,6 +101,10 @@ def judge_environment(assignments: list[str], scope: Scope) -> None:
                 scope.block("network-egress", f"{name}={value} bypasses the proxy")
         elif name in _CONFIG_VARIABLES and scope.policy.network_mode != "open":
             scope.unverifiable(f"{name} makes a network tool read other settings")
+        elif name in {"RSYNC_RSH", "RSYNC_CONNECT_PROG"}:
+            scope.unverifiable(f"{name} makes rsync run a program")
+        elif name == "RSYNC_PROXY" and value:
+            judge_hosts(name, [authority_host(value, scope)], scope)
 
 
 def judge_fetcher_environment(assignments: list[str], scope: Scope) -> None:
@@ -359,7 +364,7 @@ def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str
     if letter == "F" or (letter == "S" and program != "ssh"):
         scope.unverifiable(f"{program} -{letter} changes how hosts are reached")
     if letter == "o":
-        key = value.partition("=")[0].partition(" ")[0].lower()
+        key = re.split(r"[\s=]", value.strip(), maxsplit=1)[0].lower()
         if key in {
             "proxycommand",
             "proxyjump",
@@ -368,6 +373,9 @@ def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str
             "knownhostscommand",
             "remotecommand",
             "include",
+            "canonicaldomains",
+            "canonicalizehostname",
+            "canonicalizefallbacklocal",
         }:
             scope.unverifiable(f"{program} -o {key} changes what is contacted or run")
     if letter == "W":
@@ -420,26 +428,39 @@ def _rsync(args: list[str], scope: Scope) -> list[str]:
         if arg.startswith(DYN):
             scope.unverifiable("an rsync argument is computed at run time")
         name, equals, value = arg.partition("=")
-        if name in {"-e", "--rsh"}:
-            value = value if equals else (args[index] if index < len(args) else "")
-            index += 0 if equals else 1
-            words = value.split()
-            if words[:1] != ["ssh"] or any(char in value for char in "'\"\\$`"):
+        shell: str | None = None
+        if arg.startswith("--"):
+            if len(name) > 3 and "--rsh".startswith(name):  # --rsh, --rs
+                shell = value if equals else (args[index] if index < len(args) else "")
+                index += 0 if equals else 1
+            elif not equals and name in _RSYNC_LONG_VALUES:
+                index += 1
+        elif arg.startswith("-") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], start=1):
+                if letter in _RSYNC_SHORT_VALUES:
+                    value = arg[position + 1 :]
+                    if not value:
+                        value = args[index] if index < len(args) else ""
+                        index += 1
+                    if letter == "e":
+                        shell = value
+                    break
+        else:
+            host = _remote_operand(arg, scope)
+            if host is not None:
+                hosts.append(host)
+        if shell is not None:
+            words = shell.split()
+            if words[:1] != ["ssh"] or any(char in shell for char in "'\"\\$`#;&|"):
                 scope.unverifiable("rsync -e runs a program other than plain ssh")
             found, operands = _ssh_options(words[1:], _SSH_VALUES, scope, "ssh")
             if operands:
                 scope.unverifiable("rsync -e passes operands to ssh")
             hosts += found
-            continue
-        if arg.startswith("--") and not equals and name in _RSYNC_LONG_VALUES:
-            index += 1
-        elif not arg.startswith("-"):
-            host = _remote_operand(arg, scope)
-            if host is not None:
-                hosts.append(host)
     return hosts
 
 
+_RSYNC_SHORT_VALUES = frozenset("efBTM@")
 _RSYNC_LONG_VALUES = frozenset(
     [
         "--exclude",
@@ -472,60 +493,179 @@ _RSYNC_LONG_VALUES = frozenset(
 
 
 def _nc(args: list[str], scope: Scope) -> list[str]:
+    """nc, ncat, netcat: options anywhere (getopt permutes them), clusters,
+    ncat's long options; every operand that is not a port is a host."""
     hosts, operands, index = [], [], 0
     while index < len(args):
         arg = args[index]
         index += 1
         if arg.startswith(DYN):
             scope.unverifiable("an nc argument is computed at run time")
-        if arg.startswith("-") and len(arg) > 1:
-            if "l" in arg[1:] or arg == "--listen":
-                scope.block("network-egress", "nc -l listens for connections")
-            letter = arg[-1]
-            if letter in _NC_VALUES and len(arg) == 2:
+        if arg.startswith("--") and len(arg) > 2:
+            name, equals, value = arg[2:].partition("=")
+            if name == "listen":
+                scope.block("network-egress", "nc --listen listens for connections")
+            if name in {"exec", "sh-exec", "lua-exec"}:
+                if scope.policy.network_mode != "open":
+                    scope.block("network-egress", f"ncat --{name} runs a program")
+            elif name not in _NCAT_LONG:
+                scope.unverifiable(f"ncat option --{name} is unknown")
+            if _NCAT_LONG.get(name) and not equals:
                 value = args[index] if index < len(args) else ""
                 index += 1
+            if name == "proxy":
+                hosts.append(authority_host(value, scope) if value else DYN)
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], start=1):
+                if letter == "l":
+                    scope.block("network-egress", "nc -l listens for connections")
+                if letter not in _NC_VALUES:
+                    continue
+                value = arg[position + 1 :]
+                if not value:
+                    value = args[index] if index < len(args) else ""
+                    index += 1
                 if letter == "x":
-                    hosts.append(value.partition(":")[0])
+                    hosts.append(authority_host(value, scope) if value else DYN)
                 if letter in {"e", "c"} and scope.policy.network_mode != "open":
                     scope.block(
                         "network-egress", f"nc -{letter} hands {value} to the network"
                     )
+                break
             continue
         operands.append(arg)
-    if operands:
-        hosts.append(operands[0])
+    hosts += [op for op in operands if not op.replace("-", "").isdigit()]
     return hosts or [DYN]
 
 
+_NCAT_LONG = {
+    **dict.fromkeys(
+        [
+            "proxy",
+            "proxy-type",
+            "proxy-auth",
+            "proxy-dns",
+            "source",
+            "source-port",
+            "wait",
+            "idle-timeout",
+            "output",
+            "hex-dump",
+            "max-conns",
+            "delay",
+            "ssl-cert",
+            "ssl-key",
+            "ssl-trustfile",
+            "ssl-ciphers",
+            "ssl-servername",
+            "ssl-alpn",
+            "allow",
+            "allowfile",
+            "deny",
+            "denyfile",
+        ],
+        True,
+    ),
+    **dict.fromkeys(
+        [
+            "ssl",
+            "ssl-verify",
+            "udp",
+            "sctp",
+            "verbose",
+            "nodns",
+            "crlf",
+            "send-only",
+            "recv-only",
+            "no-shutdown",
+            "append-output",
+            "keep-open",
+            "telnet",
+            "ipv4",
+            "ipv6",
+            "vsock",
+            "help",
+            "version",
+            "exec",
+            "sh-exec",
+            "lua-exec",
+            "listen",
+            "broker",
+            "chat",
+            "zero",
+        ],
+        False,
+    ),
+}
+
+
 def _socat(args: list[str], scope: Scope) -> list[str]:
+    """Each address names its type; the types that reach a host give it, the
+    local ones (stdio, files, pipes, ptys, unix sockets) none, and any other
+    type cannot be verified (generic sockets, raw IP, tunnels, programs)."""
     hosts: list[str] = []
     for arg in args:
         if arg.startswith("-") and arg != "-":
             continue
-        kind, _, rest = arg.partition(":")
+        if DYN in arg:
+            scope.unverifiable("a socat address is computed at run time")
+        kind, colon, rest = arg.partition(":")
         kind = kind.upper().partition(",")[0]
-        if "LISTEN" in kind or kind in {"EXEC", "SYSTEM"}:
-            scope.unverifiable(f"socat {kind} listens or runs programs")
-        if kind.startswith(
-            (
-                "TCP",
-                "UDP",
-                "SCTP",
-                "OPENSSL",
-                "SSL",
-                "SOCKS",
-                "PROXY",
-                "DCCP",
-                "UDPLITE",
-            )
-        ):
+        if not colon and (kind in {"-", "STDIO", "STDIN", "STDOUT", "STDERR"}):
+            continue
+        if not colon and "/" in kind:
+            continue  # a file name
+        if "LISTEN" in kind or "ACCEPT" in kind or "RECV" in kind:
+            scope.unverifiable(f"socat {kind} listens")
+        elif kind.startswith(_SOCAT_HOSTS):
             hosts.append(rest.partition(":")[0].partition(",")[0])
+        elif not kind.startswith(_SOCAT_LOCAL):
+            scope.unverifiable(f"socat {kind} reaches what the guard cannot see")
     return hosts
 
 
+_SOCAT_HOSTS = (
+    "TCP",
+    "UDP",
+    "SCTP",
+    "OPENSSL",
+    "SSL",
+    "SOCKS",
+    "PROXY",
+    "DCCP",
+    "UDPLITE",
+)
+_SOCAT_LOCAL = (
+    "STDIO",
+    "STDIN",
+    "STDOUT",
+    "STDERR",
+    "FILE",
+    "OPEN",
+    "CREATE",
+    "GOPEN",
+    "PIPE",
+    "PTY",
+    "FD",
+    "READLINE",
+    "UNIX-CONNECT",
+    "UNIX-CLIENT",
+    "UNIX-SENDTO",
+)
+
+
 def _telnet(args: list[str], scope: Scope) -> list[str]:
-    operands = [arg for arg in args if not arg.startswith("-")]
+    """telnet [-l user] [-b addr] [-e char] [-n file] ... host [port]."""
+    operands, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith("-") and len(arg) > 1:
+            if arg[-1] in "lbenXk" and len(arg) == 2:
+                index += 1  # the option's value
+            continue
+        operands.append(arg)
     return operands[:1]
 
 
