@@ -253,6 +253,10 @@ def _curl(args: list[str], scope: Scope) -> list[str]:
     names = [name for name, _ in options]
     if {"help", "version", "manual"} & set(names):
         return []
+    outputs = [value for name, value in options if name == "output"]
+    if "remote-name" in names or "remote-name-all" in names:
+        outputs += [_url_file(url) for url in urls]
+    _downloaded_to(outputs, scope)
     for name, value in options:
         _curl_option(name, value, hosts, urls, scope)
     globbing = next(
@@ -285,7 +289,8 @@ def _wget(args: list[str], scope: Scope) -> list[str]:
     """As wget's getopt_long reads its arguments: clusters, attached or
     following values, abbreviations, `--no-` flags, operands anywhere."""
     hosts: list[str] = []
-    options: list[str] = []
+    urls: list[str] = []
+    options: list[tuple[str, str]] = []
     index = 0
     while index < len(args):
         arg = args[index]
@@ -293,35 +298,56 @@ def _wget(args: list[str], scope: Scope) -> list[str]:
         if arg.startswith(DYN):
             scope.unverifiable("a wget argument is computed at run time")
         if arg == "--":
-            hosts += [url_host(url, scope) for url in args[index:]]
+            urls += args[index:]
             break
         if arg.startswith("--"):
-            word, equals, _value = arg[2:].partition("=")
+            word, equals, value = arg[2:].partition("=")
             name, negated = long_option("wget", word, WGET_LONG, scope)
             if WGET_LONG[name] == "=" and not equals and not negated:
+                value = args[index] if index < len(args) else ""
                 index += 1
-            options.append(name)
+            options.append((name, value))
         elif arg.startswith("-") and len(arg) > 1:
             for position, letter in enumerate(arg[1:], start=1):
                 name = WGET_SHORT.get(letter, "n" if letter == "n" else "")
                 if not name:
                     scope.unverifiable(f"wget option -{letter} is unknown")
                 if name == "n" or WGET_LONG.get(name) == "=":  # -nv: n takes v
-                    if position == len(arg) - 1:
+                    value = arg[position + 1 :]
+                    if not value:
+                        value = args[index] if index < len(args) else ""
                         index += 1
-                    options.append(name)
+                    options.append((name, value))
                     break
-                options.append(name)
+                options.append((name, ""))
         else:
-            hosts.append(url_host(arg, scope))
-    if {"help", "version"} & set(options):
+            urls.append(arg)
+    names = {name for name, _ in options}
+    if {"help", "version"} & names:
         return []
-    for name in options:
+    hosts += [url_host(url, scope) for url in urls]
+    outputs = [value for name, value in options if name == "output-document"]
+    _downloaded_to(outputs or [_url_file(url) for url in urls], scope)
+    for name in names:
         if name in _WGET_UNVERIFIABLE:
             scope.unverifiable(f"wget --{name} reaches hosts or runs what it names")
         if name == "no-proxy" and scope.policy.network_mode != "open":
             scope.block("network-egress", "wget --no-proxy bypasses the egress proxy")
     return hosts
+
+
+def _url_file(url: str) -> str:
+    """The file name a fetcher gives what it downloads from `url`."""
+    path = url.partition("://")[2].partition("?")[0].partition("#")[0]
+    return path.rpartition("/")[2] if "/" in path else ""
+
+
+def _downloaded_to(files: list[str], scope: Scope) -> None:
+    for name in files:
+        if name and name != "-" and DYN not in name:
+            path = scope.resolve(name)
+            if path is not None:
+                scope.downloads.add(path)
 
 
 def _ssh_options(

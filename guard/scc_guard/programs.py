@@ -137,6 +137,8 @@ def judge_words(
         scope.unverifiable("the program name is a file name pattern")
     program = posixpath.basename(name) if "/" in name else name
     scope.show(f"program {program}: {' '.join(_printable(words[1:]))}")
+    if "/" in name:
+        _run_file(name, scope)
     handler = _HANDLERS.get(program)
     if handler is not None:
         handler(program, words[1:], scope, stdin)
@@ -150,6 +152,12 @@ def judge_words(
         if program in network.FETCHERS:
             network.judge_fetcher_environment(env or [], scope)
         network.judge_tool(program, words[1:], scope)
+
+
+def _run_file(path: str, scope: Scope) -> None:
+    """A file the command downloaded earlier is not run in the same line."""
+    if scope.downloads and scope.resolve(path) in scope.downloads:
+        _downloaded(f"{path} was downloaded earlier in this command", scope)
 
 
 def _printable(words: list[str]) -> list[str]:
@@ -788,6 +796,7 @@ def _source(program: str, args: list[str], scope: Scope, stdin: str | None) -> N
     target = args[0]
     if target.startswith(DYN):
         _judge_generated(target, scope)
+    _run_file(target, scope)
     if target in STDIN_FILES and stdin is not None:
         judge_script(stdin, scope)
     # A script file's body is not visible to a static guard (see docs/guard.md).
@@ -838,6 +847,7 @@ def _judge_shell(
         script = args[index]
         if script.startswith(DYN):
             _judge_generated(script, scope)
+        _run_file(script, scope)
         if script not in STDIN_FILES:
             return  # a script file: its body is not visible (docs/guard.md)
     if stdin is not None:
@@ -898,6 +908,7 @@ def _judge_interpreter(
         if not arg.startswith("-"):
             if arg.startswith(DYN):
                 _judge_generated(arg, scope)
+            _run_file(arg, scope)
             if arg not in STDIN_FILES:
                 return  # a script file
             break

@@ -23,6 +23,7 @@ class Scope:
     __slots__ = (
         "cwd",
         "depth",
+        "downloads",
         "notes",
         "others",
         "policy",
@@ -45,6 +46,8 @@ class Scope:
         self.notes: list[str] = []
         self.unsure: list[str] = []
         self.trace: list[str] | None = None
+        self.downloads: set[str] = set()
+        """Files a network tool earlier in the command writes (absolute)."""
 
     def block(self, rule: str, reason: str) -> None:
         """Stop with `rule` unless the policy switched it off."""
@@ -78,6 +81,7 @@ class Scope:
         inner.notes = self.notes
         inner.unsure = self.unsure
         inner.trace = self.trace
+        inner.downloads = self.downloads
         return inner
 
     def change_directory(self, args: list[str]) -> None:
