@@ -502,7 +502,10 @@ def expand_word(
     while index < end:
         char = text[index]
         if char == "'" and not quoted:
-            close = text.index("'", index + 1)
+            close = text.find("'", index + 1)
+            if close < 0 or close >= end:
+                scope.unverifiable("a quote does not close inside its word")
+                return DYN
             out.append(text[index + 1 : close])
             index = close + 1
         elif char == '"':
@@ -519,7 +522,10 @@ def expand_word(
             index = _expand_dollar(text, index, end, subs, scope, out)
         elif char == "{" and not quoted and _is_brace_expansion(text, index, end):
             out.append(DYN)  # {a,b} and {1..9} become several words
-            index = text.index("}", index) + 1
+            index = text.find("}", index) + 1
+            if index <= 0:
+                scope.unverifiable("a brace expansion does not close")
+                return DYN
         elif char in "<>" and text[index + 1 : index + 2] == "(" and not quoted:
             out.append(subs.get(index, DYN))
             index = _match(text, index + 1, "(", ")") + 1
