@@ -5,8 +5,6 @@ Options are read as git's parse-options reads them (`scc_guard.gitoptions`).
 
 from __future__ import annotations
 
-import re
-
 from scc_guard import gitoptions as options
 from scc_guard import network
 from scc_guard.gitoptions import Options, read_options
@@ -250,9 +248,6 @@ def _judge_transport(sub: str, args: list[str], scope: Scope) -> None:
             _judge_shell(value if equals else _next(args, index), scope)
 
 
-_SCP_LIKE = re.compile(r"^(?:[^/:@\s]+@)?\[?([^/:@\s\]]+)\]?:(?!//)")
-
-
 def _repository_hosts(args: list[str], scope: Scope) -> list[str]:
     """The hosts of the repositories a transport command names as URLs
     (`https://host/...`, `ssh://...`, `user@host:path`); a remote's name or
@@ -266,9 +261,11 @@ def _repository_hosts(args: list[str], scope: Scope) -> list[str]:
         if sep and scheme.lower() != "file":
             hosts.append(network.url_host(value, scope))
             continue
-        match = _SCP_LIKE.match(value)
-        if match and "@" in value.partition(":")[0]:
-            hosts.append(match.group(1))
+        head, colon, rest = value.partition(":")
+        if colon and "@" in head and "/" not in head and not rest.startswith("//"):
+            host = head.rpartition("@")[2].strip("[]")  # user@host:path
+            if host and not any(c.isspace() for c in host):
+                hosts.append(host)
     return hosts
 
 

@@ -6,7 +6,6 @@ each host against the policy; `locked-down-web` blocks every contact.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from scc_guard.fetchopts import CURL_LONG, CURL_SHORT, WGET_LONG, WGET_SHORT
@@ -390,7 +389,9 @@ def _ssh_option(letter: str, value: str, scope: Scope, program: str) -> list[str
     if letter == "F" or (letter == "S" and program != "ssh"):
         scope.unverifiable(f"{program} -{letter} changes how hosts are reached")
     if letter == "o":
-        key = re.split(r"[\s=]", value.strip(), maxsplit=1)[0].lower()
+        text = value.strip()
+        end = next((i for i, c in enumerate(text) if c.isspace() or c == "="), None)
+        key = text[:end].lower()
         if key in {
             "proxycommand",
             "proxyjump",
