@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from pydantic import BaseModel
+from scc_guard.policy import NetworkMode
 
 from scc.config import ConfigError, load_user_config, resolve_ca_cert
 from scc.layers import (
@@ -49,7 +50,9 @@ def session_options(func: Any) -> Any:
                 type=click.Path(file_okay=False, path_type=Path),
             ),
             click.option("--provider", type=click.Choice(["claude", "codex"])),
-            click.option("--network", "network", metavar="MODE"),
+            click.option(
+                "--network", type=click.Choice([mode.value for mode in NetworkMode])
+            ),
             click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST"),
             click.option("--ca-cert", type=click.Path(dir_okay=False, path_type=Path)),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),

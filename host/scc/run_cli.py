@@ -68,8 +68,15 @@ def sandbox_options(func: Any) -> Any:
     return func
 
 
+RUN_USAGE = "give the command after --: scc run [PATH] -- COMMAND"
+START_USAGE = "give the agent's arguments after --: scc start [PATH] -- AGENT ARGS"
+
+
 class SessionCommand(click.Command):
-    """Everything after the first `--` is the command, never PATH or options."""
+    """Everything after the first `--` is the command, never PATH or options;
+    a command given without the `--` is a usage error saying where it goes."""
+
+    usage_hint = RUN_USAGE
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
@@ -77,7 +84,32 @@ class SessionCommand(click.Command):
             args, ctx.meta["scc.command"] = args[:split], args[split + 1 :]
         else:
             ctx.meta["scc.command"] = []
+        if len(self._words(args)) > 1:  # PATH and more: `scc run . ls -l`
+            raise click.UsageError(self.usage_hint, ctx=ctx)
         return super().parse_args(ctx, args)
+
+    def _words(self, args: list[str]) -> list[str]:
+        """The arguments that are neither options nor an option's value."""
+        valued = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }
+        words: list[str] = []
+        value_next = False
+        for arg in args:
+            if value_next:
+                value_next = False
+            elif arg.startswith("-") and arg != "-":
+                value_next = arg in valued
+            else:
+                words.append(arg)
+        return words
+
+
+class StartCommand(SessionCommand):
+    usage_hint = START_USAGE
 
 
 @click.command("run", cls=SessionCommand)
@@ -87,11 +119,11 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a command in a sandbox, non-interactively: scc run [PATH] -- COMMAND..."""
     command = ctx.meta["scc.command"]
     if not command:
-        raise click.UsageError("give the command after --: scc run [PATH] -- COMMAND")
+        raise click.UsageError(RUN_USAGE)
     sys.exit(_session(command, interactive=False, **options))
 
 
-@click.command("start", cls=SessionCommand)
+@click.command("start", cls=StartCommand)
 @sandbox_options
 @click.pass_context
 def start(ctx: click.Context, /, **options: Any) -> None:
@@ -430,7 +462,7 @@ def _owner_filter(all_users: bool) -> int | None:
 def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     """Stop sessions and remove their containers, networks and volumes."""
     if not sessions and not everything:
-        raise SccError("name a session (see `scc list`) or pass --all")
+        raise click.UsageError("name a session (see `scc list`) or pass --all")
     from scc.sandbox import remove_session_objects
 
     client = connect()
