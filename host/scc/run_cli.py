@@ -187,8 +187,11 @@ def _session(
                 if interactive:
                     from scc.attach import attach_interactive
 
-                    return attach_interactive(client, agent, sandbox.ready)
-                return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
+                    code = attach_interactive(client, agent, sandbox.ready)
+                else:
+                    code = _stream(client, agent, sandbox.ready, sandbox.agent_exited)
+            _unless_stopped(session)
+            return code
         except KeyboardInterrupt:
             return 128 + stopped.get("signal", signal.SIGINT)
         finally:
@@ -196,6 +199,15 @@ def _session(
             _ignore_signals()
             sandbox.remove()
             watch.finish()
+
+
+def _unless_stopped(session: str) -> None:
+    """A session `scc stop` ended exits 143 with a line saying so, whatever
+    its agent's own status on the way out (137, killed)."""
+    if ids.was_stopped(session):
+        from scc.sandbox import SessionStopped
+
+        raise SessionStopped(SessionStopped.MESSAGE)
 
 
 def _engine(
@@ -471,6 +483,7 @@ def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     if unknown:
         raise SccError(f"no session {unknown[0]}")
     for sid in sorted(sessions or found):
+        ids.mark_stopped(sid)
         remove_session_objects(client, sid)
         click.echo(f"stopped {sid}")
 
@@ -555,6 +568,8 @@ def prune(everything: bool, all_users: bool) -> None:
     for sid, row in _sessions(client, _owner_filter(all_users)).items():
         if row["status"] != "ended" and not everything:
             continue
+        if row["status"] != "ended":
+            ids.mark_stopped(sid)
         remove_session_objects(client, sid)
         if row["status"] == "ended":  # a live scc makes its own check
             _quarantine_killed(sid)

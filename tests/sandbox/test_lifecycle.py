@@ -16,8 +16,13 @@ pytestmark = [pytest.mark.docker]
 
 
 def _spawn(
-    workspace: Path, image: str, *args: str, mode: str = "open"
+    workspace: Path,
+    image: str,
+    *args: str,
+    mode: str = "open",
+    stderr: int = subprocess.DEVNULL,
 ) -> subprocess.Popen[str]:
+    """`scc run ... -- sleep 60`; stderr to /dev/null unless told (PIPE)."""
     return subprocess.Popen(
         [
             SCC,
@@ -33,7 +38,7 @@ def _spawn(
             "60",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
     )
 
@@ -76,12 +81,29 @@ def test_missing_image_is_one_line_and_leaves_nothing(
 def test_stop_ends_a_running_session_and_removes_everything(
     workspace: Path, agent_image: str, docker_client
 ) -> None:
-    proc = _spawn(workspace, agent_image)
+    proc = _spawn(workspace, agent_image, stderr=subprocess.PIPE)
     _wait_for(lambda: _running(workspace))
     [row] = _running(workspace)
     stopped = scc("stop", row["session"])
     assert stopped.code == 0, stopped.err
-    assert proc.wait(timeout=20) != 0
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 143
+    assert err == "scc: error: the session was stopped from outside\n"
+    assert session_leftovers(docker_client) == []
+
+
+def test_prune_all_ends_a_running_session_as_stop_does(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    proc = _spawn(workspace, agent_image, stderr=subprocess.PIPE)
+    _wait_for(lambda: _running(workspace))
+    pruned = scc("prune", "--all")
+    assert pruned.code == 0, pruned.err
+    _, err = proc.communicate(timeout=20)
+    assert (proc.returncode, err) == (
+        143,
+        "scc: error: the session was stopped from outside\n",
+    )
     assert session_leftovers(docker_client) == []
 
 
