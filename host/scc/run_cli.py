@@ -589,6 +589,8 @@ def audit(session: str | None, as_json: bool) -> None:
         session = known[0]
     elif session not in known:
         raise SccError(f"no audit for session {session}")
+    if not as_json:
+        click.echo(f"session {session}")
     for event in timeline(ids.session_dir(session)):
         if as_json:
             click.echo(json.dumps(event))
