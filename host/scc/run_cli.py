@@ -498,9 +498,15 @@ def list_sessions(as_json: bool, all_users: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows:
+        click.echo("no sessions")
+        return
+    width = max(len(row["session"]) for row in rows)
+    click.echo(f"{'SESSION':{width}}  {'STATUS':8}  {'MODE':20}  WORKSPACE")
     for row in rows:
         click.echo(
-            f"{row['session']}  {row['status']:8}  {row['mode']:20}  {row['workspace']}"
+            f"{row['session']:{width}}  {row['status']:8}  {row['mode']:20}  "
+            f"{row['workspace']}"
         )
 
 

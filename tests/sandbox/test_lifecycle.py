@@ -78,6 +78,25 @@ def test_missing_image_is_one_line_and_leaves_nothing(
     assert session_leftovers(docker_client) == []
 
 
+def test_list_shows_a_header_over_sessions_and_says_when_there_are_none(
+    workspace: Path, agent_image: str
+) -> None:
+    assert scc("list").out == "no sessions\n"
+    proc = _spawn(workspace, agent_image)
+    _wait_for(lambda: _running(workspace))
+    [row] = _running(workspace)
+
+    listed = scc("list").out.splitlines()
+
+    proc.terminate()
+    proc.wait(timeout=20)
+    assert listed[0].split() == ["SESSION", "STATUS", "MODE", "WORKSPACE"]
+    assert listed[1].split() == [row["session"], "running", "open", str(workspace)]
+    assert listed[1].index("running") == listed[0].index("STATUS")
+    assert listed[1].index(str(workspace)) == listed[0].index("WORKSPACE")
+    assert len(listed) == 2
+
+
 def test_stop_ends_a_running_session_and_removes_everything(
     workspace: Path, agent_image: str, docker_client
 ) -> None:
