@@ -22,6 +22,7 @@ from scc.layers import (
 from scc.merge import Resolution, SessionSettings, explain_session
 from scc.orgfetch import is_url, load_org
 from scc.terminal import emit_json, warn
+from scc.workspace import find_workspace
 
 KINDS: dict[str, type[BaseModel]] = {
     "org": OrgConfig,
@@ -29,15 +30,6 @@ KINDS: dict[str, type[BaseModel]] = {
     "workspace": WorkspaceConfig,
     "config": UserConfig,
 }
-
-
-def find_workspace(start: Path) -> Path:
-    """The git root above `start`, else `start` itself."""
-    start = start.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return start
 
 
 def session_options(func: Any) -> Any:

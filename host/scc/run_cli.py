@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from scc.early import EarlyNetwork
 from scc.engine import EngineUnreachable, connect
 from scc.errors import PolicyBlocked, SccError
 from scc.terminal import warn
-from scc.workspace import HomeWorkspace, check_workspace
+from scc.workspace import HomeWorkspace, check_workspace, find_workspace
 
 if TYPE_CHECKING:
     from scc.sandbox import Plan, Sandbox
@@ -144,7 +143,7 @@ def _session(
     dry_run: bool,
     allow_home: bool,
 ) -> int:
-    workspace = _workspace(path or _default_workspace(), allow_home, interactive)
+    workspace = _workspace(path or find_workspace(Path.cwd()), allow_home, interactive)
     session = ids.new_session_id()
     # From the first object created to the last one removed, SIGTERM, SIGHUP
     # and SIGINT interrupt, and whatever exists by then is removed.
@@ -368,16 +367,6 @@ def _tell(line: str) -> None:
     """A line on stderr, which may be a terminal that is already gone."""
     with contextlib.suppress(OSError):
         click.echo(line, err=True)
-
-
-def _default_workspace() -> Path:
-    proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else Path.cwd()
 
 
 def _require_images(client: Any, plan: Plan) -> None:

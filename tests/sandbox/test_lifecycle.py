@@ -126,14 +126,17 @@ def test_prune_all_ends_a_running_session_as_stop_does(
     assert session_leftovers(docker_client) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_signals_tear_the_session_down(
-    workspace: Path, agent_image: str, docker_client, signum: int
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+)
+def test_signals_tear_the_session_down_and_exit_128_plus_the_signal(
+    workspace: Path, agent_image: str, docker_client, signum: int, code: int
 ) -> None:
     proc = _spawn(workspace, agent_image)
     _wait_for(lambda: _running(workspace))
     proc.send_signal(signum)
-    proc.wait(timeout=20)
+    assert proc.wait(timeout=20) == code
     assert session_leftovers(docker_client) == []
 
 
