@@ -1,9 +1,11 @@
 """`scc doctor`: is this machine ready to run sandboxes?
 
-Each check is real: the isolation check creates an internal network and probes
-its gateway from inside; the canaries run a short enforced session and expect
-the guard to block a force push and the proxy to refuse a host not on the
-allowlist (a `.invalid` name, refused before any lookup, so nothing leaves).
+Each check is real: the policy check resolves the policy a session would get;
+the isolation check creates an internal network and probes its gateway from
+inside; the canaries run a short enforced session and expect the guard to
+block a force push and the proxy to refuse a host not on the allowlist (a
+`.invalid` name, refused before any lookup, so nothing leaves). The canary
+session keeps its state in a temporary dir: `scc audit` never shows it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scc.errors import SccError
 MIN_API = (1, 41)
 LABEL_DOCTOR = "io.scc.doctor"
 PROVIDERS = ("claude", "codex")
+CANARY_MODE = "web-egress-enforced"
 CANARY_HOST = "denied.scc-doctor.invalid"
 CANARY = (
     "git init -q /tmp/canary && cd /tmp/canary && "
@@ -46,6 +49,11 @@ class Check:
     name: str
     ok: bool
     detail: str
+    skipped: bool = False
+
+    @property
+    def mark(self) -> str:
+        return "-   " if self.skipped else "ok  " if self.ok else "FAIL"
 
 
 @click.command("doctor")
@@ -63,13 +71,14 @@ def doctor(as_json: bool, provider: str) -> None:
         click.echo(json.dumps([asdict(c) for c in checks], indent=2))
     else:
         for check in checks:
-            mark = "ok  " if check.ok else "FAIL"
-            click.echo(f"{mark}  {check.name}: {check.detail}")
-    if not all(c.ok for c in checks):
+            click.echo(f"{check.mark}  {check.name}: {check.detail}")
+    if not all(c.ok or c.skipped for c in checks):
         raise SystemExit(1)
 
 
 def run_checks(provider: str) -> Iterator[Check]:
+    policy = _guarded("policy", lambda: _policy(provider))
+    yield policy
     try:
         client = connect()
     except SccError as exc:
@@ -87,6 +96,9 @@ def run_checks(provider: str) -> Iterator[Check]:
     ):
         return
     yield _guarded("gateway isolation", lambda: _isolation(client, agent_image))
+    if not policy.ok:
+        yield Check("canaries", False, "skipped: the policy does not load", True)
+        return
     yield from _canaries(client, provider)
 
 
@@ -97,6 +109,16 @@ def _guarded(name: str, check: Callable[[], Check]) -> Check:
         return Check(name, False, exc.message)
     except Exception as exc:  # a doctor reports; it does not crash
         return Check(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _policy(provider: str) -> Check:
+    """The policy the canary session gets (a workspace without `.scc.yaml`)."""
+    from scc.merge import resolve_session
+
+    with tempfile.TemporaryDirectory(prefix="scc-doctor-") as empty:
+        settings = resolve_session(Path(empty), provider=provider, network=CANARY_MODE)
+    mode = settings.policy.network_mode.value
+    return Check("policy", True, f"loads; {settings.provider} in {mode}")
 
 
 def _engine(client: Any) -> Check:
@@ -173,6 +195,10 @@ def _canaries(client: Any, provider: str) -> Iterator[Check]:
                     volume.remove(force=True)
     lines = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     tail = (proc.stderr.strip().splitlines() or [""])[-1]
+    if not lines:
+        detail = f"the canary session did not run (exit {proc.returncode}): {tail}"
+        yield Check("canaries", False, detail)
+        return
     guard = lines.get("guard")
     yield Check(
         "guard canary",
@@ -191,15 +217,19 @@ def _canary_session(
     workspace: Path, provider: str, labels: str
 ) -> subprocess.CompletedProcess[str]:
     argv = ["run", str(workspace), "--provider", provider]
-    argv += ["--network", "web-egress-enforced", "--", "sh", "-c", CANARY]
-    return subprocess.run(
-        [sys.executable, "-c", "from scc.cli import main; main()", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "SCC_LABELS": labels},
+    argv += ["--network", CANARY_MODE, "--", "sh", "-c", CANARY]
+    state_home = tempfile.TemporaryDirectory(
+        prefix="scc-doctor-state-", ignore_cleanup_errors=True
     )
+    with state_home as state:
+        return subprocess.run(
+            [sys.executable, "-c", "from scc.cli import main; main()", *argv],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={**os.environ, "SCC_LABELS": labels, "XDG_STATE_HOME": state},
+        )
 
 
 @contextmanager

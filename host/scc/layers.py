@@ -7,8 +7,10 @@ unknown keys. A bad file raises LayerError with one line per file:
 
 from __future__ import annotations
 
+import difflib
+import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from scc_guard.policy import NetworkMode
@@ -191,7 +193,7 @@ def parse_layer(text: str, model: type[Model], origin: str) -> Model:
     try:
         layer = model.model_validate(data)
     except ValidationError as exc:
-        raise LayerError(f"{origin}: {describe(exc)}") from None
+        raise LayerError(f"{origin}: {describe(exc, model)}") from None
     if isinstance(layer, OrgConfig):
         problems = org_problems(layer)
         if problems:
@@ -233,13 +235,61 @@ def _absent(path: Path) -> bool:
     return False
 
 
-def describe(exc: ValidationError) -> str:
-    """All of pydantic's complaints as `path.to.field: message`, on one line."""
+def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """All of pydantic's complaints as `path.to.field: message`, on one line.
+
+    A key the model does not know is named as such, with the closest known
+    key at that place when one is close enough to be a typo.
+    """
     return "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or '(top)'}: "
-        f"{_one_line(error['msg'])}"
+        f"{_message(error, model)}"
         for error in exc.errors()
     )
+
+
+def _message(error: Any, model: type[BaseModel] | None) -> str:
+    if error["type"] != "extra_forbidden":
+        return _one_line(error["msg"])
+    *parents, key = error["loc"]
+    known = _known_keys(model, parents) if model else []
+    close = difflib.get_close_matches(str(key), known, n=1)
+    return "unknown key" + (f", did you mean {close[0]}?" if close else "")
+
+
+def _known_keys(model: type[BaseModel], parents: list[Any]) -> list[str]:
+    """The keys the model takes at the place `parents` leads to."""
+    node: Any = model
+    for part in parents:
+        node = _unwrap(node)
+        if _is_model(node):
+            field = node.model_fields.get(str(part))
+            node = field.annotation if field else None
+        elif get_origin(node) in (dict, list):
+            node = get_args(node)[-1]  # the part is a key or an index
+        else:
+            return []
+    node = _unwrap(node)
+    return list(node.model_fields) if _is_model(node) else []
+
+
+def _unwrap(node: Any) -> Any:
+    """The type inside `Annotated[...]` and `X | None`."""
+    while True:
+        origin = get_origin(node)
+        if origin is Annotated:
+            node = get_args(node)[0]
+        elif origin in (Union, types.UnionType):
+            inner = [a for a in get_args(node) if a is not type(None)]
+            if len(inner) != 1:
+                return node
+            node = inner[0]
+        else:
+            return node
+
+
+def _is_model(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
 
 
 def org_problems(org: OrgConfig) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from pydantic import BaseModel
+from scc_guard.policy import NetworkMode
 
 from scc.config import ConfigError, load_user_config, resolve_ca_cert
 from scc.layers import (
@@ -21,6 +22,7 @@ from scc.layers import (
 from scc.merge import Resolution, SessionSettings, explain_session
 from scc.orgfetch import is_url, load_org
 from scc.terminal import emit_json, warn
+from scc.workspace import find_workspace
 
 KINDS: dict[str, type[BaseModel]] = {
     "org": OrgConfig,
@@ -28,15 +30,6 @@ KINDS: dict[str, type[BaseModel]] = {
     "workspace": WorkspaceConfig,
     "config": UserConfig,
 }
-
-
-def find_workspace(start: Path) -> Path:
-    """The git root above `start`, else `start` itself."""
-    start = start.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return start
 
 
 def session_options(func: Any) -> Any:
@@ -49,7 +42,9 @@ def session_options(func: Any) -> Any:
                 type=click.Path(file_okay=False, path_type=Path),
             ),
             click.option("--provider", type=click.Choice(["claude", "codex"])),
-            click.option("--network", "network", metavar="MODE"),
+            click.option(
+                "--network", type=click.Choice([mode.value for mode in NetworkMode])
+            ),
             click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST"),
             click.option("--ca-cert", type=click.Path(dir_okay=False, path_type=Path)),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),

@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from scc.early import EarlyNetwork
 from scc.engine import EngineUnreachable, connect
 from scc.errors import PolicyBlocked, SccError
 from scc.terminal import warn
-from scc.workspace import HomeWorkspace, check_workspace
+from scc.workspace import HomeWorkspace, check_workspace, find_workspace
 
 if TYPE_CHECKING:
     from scc.sandbox import Plan, Sandbox
@@ -68,8 +67,15 @@ def sandbox_options(func: Any) -> Any:
     return func
 
 
+RUN_USAGE = "give the command after --: scc run [PATH] -- COMMAND"
+START_USAGE = "give the agent's arguments after --: scc start [PATH] -- AGENT ARGS"
+
+
 class SessionCommand(click.Command):
-    """Everything after the first `--` is the command, never PATH or options."""
+    """Everything after the first `--` is the command, never PATH or options;
+    a command given without the `--` is a usage error saying where it goes."""
+
+    usage_hint = RUN_USAGE
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
@@ -77,7 +83,32 @@ class SessionCommand(click.Command):
             args, ctx.meta["scc.command"] = args[:split], args[split + 1 :]
         else:
             ctx.meta["scc.command"] = []
+        if len(self._words(args)) > 1:  # PATH and more: `scc run . ls -l`
+            raise click.UsageError(self.usage_hint, ctx=ctx)
         return super().parse_args(ctx, args)
+
+    def _words(self, args: list[str]) -> list[str]:
+        """The arguments that are neither options nor an option's value."""
+        valued = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }
+        words: list[str] = []
+        value_next = False
+        for arg in args:
+            if value_next:
+                value_next = False
+            elif arg.startswith("-") and arg != "-":
+                value_next = arg in valued
+            else:
+                words.append(arg)
+        return words
+
+
+class StartCommand(SessionCommand):
+    usage_hint = START_USAGE
 
 
 @click.command("run", cls=SessionCommand)
@@ -87,11 +118,11 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a command in a sandbox, non-interactively: scc run [PATH] -- COMMAND..."""
     command = ctx.meta["scc.command"]
     if not command:
-        raise click.UsageError("give the command after --: scc run [PATH] -- COMMAND")
+        raise click.UsageError(RUN_USAGE)
     sys.exit(_session(command, interactive=False, **options))
 
 
-@click.command("start", cls=SessionCommand)
+@click.command("start", cls=StartCommand)
 @sandbox_options
 @click.pass_context
 def start(ctx: click.Context, /, **options: Any) -> None:
@@ -112,7 +143,7 @@ def _session(
     dry_run: bool,
     allow_home: bool,
 ) -> int:
-    workspace = _workspace(path or _default_workspace(), allow_home, interactive)
+    workspace = _workspace(path or find_workspace(Path.cwd()), allow_home, interactive)
     session = ids.new_session_id()
     # From the first object created to the last one removed, SIGTERM, SIGHUP
     # and SIGINT interrupt, and whatever exists by then is removed.
@@ -155,8 +186,11 @@ def _session(
                 if interactive:
                     from scc.attach import attach_interactive
 
-                    return attach_interactive(client, agent, sandbox.ready)
-                return _stream(client, agent, sandbox.ready, sandbox.agent_exited)
+                    code = attach_interactive(client, agent, sandbox.ready)
+                else:
+                    code = _stream(client, agent, sandbox.ready, sandbox.agent_exited)
+            _unless_stopped(session)
+            return code
         except KeyboardInterrupt:
             return 128 + stopped.get("signal", signal.SIGINT)
         finally:
@@ -164,6 +198,15 @@ def _session(
             _ignore_signals()
             sandbox.remove()
             watch.finish()
+
+
+def _unless_stopped(session: str) -> None:
+    """A session `scc stop` ended exits 143 with a line saying so, whatever
+    its agent's own status on the way out (137, killed)."""
+    if ids.was_stopped(session):
+        from scc.sandbox import SessionStopped
+
+        raise SessionStopped(SessionStopped.MESSAGE)
 
 
 def _engine(
@@ -326,16 +369,6 @@ def _tell(line: str) -> None:
         click.echo(line, err=True)
 
 
-def _default_workspace() -> Path:
-    proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else Path.cwd()
-
-
 def _require_images(client: Any, plan: Plan) -> None:
     import docker.errors
 
@@ -430,7 +463,7 @@ def _owner_filter(all_users: bool) -> int | None:
 def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     """Stop sessions and remove their containers, networks and volumes."""
     if not sessions and not everything:
-        raise SccError("name a session (see `scc list`) or pass --all")
+        raise click.UsageError("name a session (see `scc list`) or pass --all")
     from scc.sandbox import remove_session_objects
 
     client = connect()
@@ -439,6 +472,7 @@ def stop(sessions: tuple[str, ...], everything: bool, all_users: bool) -> None:
     if unknown:
         raise SccError(f"no session {unknown[0]}")
     for sid in sorted(sessions or found):
+        ids.mark_stopped(sid)
         remove_session_objects(client, sid)
         click.echo(f"stopped {sid}")
 
@@ -453,9 +487,15 @@ def list_sessions(as_json: bool, all_users: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows:
+        click.echo("no sessions")
+        return
+    width = max(len(row["session"]) for row in rows)
+    click.echo(f"{'SESSION':{width}}  {'STATUS':8}  {'MODE':20}  WORKSPACE")
     for row in rows:
         click.echo(
-            f"{row['session']}  {row['status']:8}  {row['mode']:20}  {row['workspace']}"
+            f"{row['session']:{width}}  {row['status']:8}  {row['mode']:20}  "
+            f"{row['workspace']}"
         )
 
 
@@ -523,6 +563,8 @@ def prune(everything: bool, all_users: bool) -> None:
     for sid, row in _sessions(client, _owner_filter(all_users)).items():
         if row["status"] != "ended" and not everything:
             continue
+        if row["status"] != "ended":
+            ids.mark_stopped(sid)
         remove_session_objects(client, sid)
         if row["status"] == "ended":  # a live scc makes its own check
             _quarantine_killed(sid)
@@ -542,6 +584,8 @@ def audit(session: str | None, as_json: bool) -> None:
         session = known[0]
     elif session not in known:
         raise SccError(f"no audit for session {session}")
+    if not as_json:
+        click.echo(f"session {session}")
     for event in timeline(ids.session_dir(session)):
         if as_json:
             click.echo(json.dumps(event))

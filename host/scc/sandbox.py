@@ -409,6 +409,7 @@ class SessionStopped(SccError):
     """The session was removed from outside (`scc stop`) while it ran."""
 
     exit_code = 143
+    MESSAGE = "the session was stopped from outside"
 
 
 def agent_exit_code(agent: Any) -> int:
@@ -417,7 +418,7 @@ def agent_exit_code(agent: Any) -> int:
     try:
         return int(agent.wait()["StatusCode"])
     except docker.errors.NotFound:
-        raise SessionStopped("the session was stopped from outside") from None
+        raise SessionStopped(SessionStopped.MESSAGE) from None
 
 
 class Sandbox:

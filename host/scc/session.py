@@ -8,6 +8,7 @@ mounted into its containers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -30,6 +31,7 @@ LABEL_HOST = "io.scc.host"  # where that scc runs: its pid means nothing elsewhe
 GUARD_AUDIT = "guard.jsonl"
 PROXY_AUDIT = "proxy.jsonl"
 SESSION_AUDIT = "session.jsonl"
+STOPPED = "stopped"  # left by `scc stop`, so the session's own `scc` can say so
 
 
 def new_session_id() -> str:
@@ -117,6 +119,22 @@ def create_session_dir(session: str) -> Path:
 
 def remove_session_dir(session: str) -> None:
     shutil.rmtree(session_dir(session) / "run", ignore_errors=True)
+
+
+def mark_stopped(session: str) -> None:
+    """Tell the session's `scc` that its end comes from outside.
+
+    Only a session of this user has its state dir here: one stopped by root
+    with --all-users ends without the mark (and without its message).
+    """
+    path = session_dir(session)
+    if path.is_dir():
+        with contextlib.suppress(OSError):
+            (path / STOPPED).touch()
+
+
+def was_stopped(session: str) -> bool:
+    return (session_dir(session) / STOPPED).exists()
 
 
 def known_sessions() -> list[str]:

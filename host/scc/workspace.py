@@ -18,6 +18,20 @@ class HomeWorkspace(PolicyBlocked):
         self.path = path
 
 
+def find_workspace(start: Path) -> Path:
+    """The git root at or above `start`, else `start` itself.
+
+    Found by looking for `.git`, not by asking git: git refuses to answer
+    root in a repository another user owns, and scc run by root mounts
+    exactly such repositories.
+    """
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
 def check_workspace(path: Path, *, allow_home: bool) -> Path:
     """The workspace's real path; refuse a missing one, `/` and (unless
     allowed) a home directory."""

@@ -5,20 +5,26 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from pydantic import BaseModel
 from scc.layers import (
     LayerError,
     OrgConfig,
     PersonalProfile,
+    UserConfig,
     WorkspaceConfig,
     parse_layer,
 )
 
 BAD_ORGS = [
-    ("unknown top-level key", "name: a\nnetwork: open\n", "network: Extra inputs"),
+    (
+        "unknown top-level key",
+        "name: a\nnetwork: open\n",
+        "org.yaml: network: unknown key",
+    ),
     (
         "unknown nested key",
         "name: a\nteams: {be: {netwrk_mode: open}}\n",
-        "teams.be.netwrk_mode: Extra inputs are not permitted",
+        "teams.be.netwrk_mode: unknown key, did you mean network_mode?",
     ),
     (
         "unknown network mode",
@@ -90,7 +96,7 @@ def test_all_problems_are_reported_together() -> None:
     text = "name: a\nfoo: 1\nsecurity: {network_mode: x}\n"
     with pytest.raises(LayerError) as caught:
         parse_layer(text, OrgConfig, "org.yaml")
-    assert "foo: Extra" in caught.value.message
+    assert "foo: unknown key" in caught.value.message
     assert "security.network_mode:" in caught.value.message
 
 
@@ -111,9 +117,9 @@ def test_hosts_are_normalised_to_lower_case() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("security: {network_mode: open}\n", "security: Extra inputs"),
-        ("teams: {}\n", "teams: Extra inputs"),
-        ("claude: {marketplaces: {}}\n", "claude.marketplaces: Extra inputs"),
+        ("security: {network_mode: open}\n", "security: unknown key"),
+        ("teams: {}\n", "teams: unknown key"),
+        ("claude: {marketplaces: {}}\n", "claude.marketplaces: unknown key"),
         ("network_mode: loose\n", "network_mode: Input should be"),
     ],
 )
@@ -140,3 +146,44 @@ def test_workspace_layer_reads_choices() -> None:
     layer = parse_layer(text, WorkspaceConfig, ".scc.yaml")
     assert layer.deny_hosts == ["*.npmjs.org"]
     assert layer.rules == {"git-force-push": True}
+
+
+UNKNOWN_KEYS = [
+    (OrgConfig, "name: a\nnetwrk: x\n", "netwrk: unknown key"),
+    (
+        OrgConfig,
+        "name: a\nteams: {be: {netwrk_mode: open}}\n",
+        "teams.be.netwrk_mode: unknown key, did you mean network_mode?",
+    ),
+    (
+        OrgConfig,
+        "name: a\nsecurity: {alowed_hosts: []}\n",
+        "security.alowed_hosts: unknown key, did you mean allowed_hosts?",
+    ),
+    (
+        OrgConfig,
+        "name: a\nclaude: {mcp_servers: {docs: {comand: x}}}\n",
+        "claude.mcp_servers.docs.comand: unknown key, did you mean command?",
+    ),
+    (
+        OrgConfig,
+        "name: a\ndefaults: {claude: {plugin: []}}\n",
+        "defaults.claude.plugin: unknown key, did you mean plugins?",
+    ),
+    (
+        WorkspaceConfig,
+        "deny_host: [a.example]\n",
+        "deny_host: unknown key, did you mean deny_hosts?",
+    ),
+    (WorkspaceConfig, "zzz: 1\n", "zzz: unknown key"),
+    (UserConfig, "provder: claude\n", "provder: unknown key, did you mean provider?"),
+]
+
+
+@pytest.mark.parametrize(("model", "text", "expected"), UNKNOWN_KEYS)
+def test_unknown_key_is_named_with_the_closest_known_key(
+    model: type[BaseModel], text: str, expected: str
+) -> None:
+    with pytest.raises(LayerError) as caught:
+        parse_layer(text, model, "file.yaml")
+    assert caught.value.message == f"file.yaml: {expected}"

@@ -370,7 +370,7 @@ def test_an_unknown_team_is_an_error(tmp_path: Path, workspace: Path) -> None:
 
 def test_a_bad_workspace_file_is_an_error(tmp_path: Path, workspace: Path) -> None:
     _configure(Case(workspace="network: open\n"), tmp_path, workspace)
-    with pytest.raises(SccError, match=r"\.scc\.yaml: network: Extra inputs"):
+    with pytest.raises(SccError, match=r"\.scc\.yaml: network: unknown key"):
         resolve_session(workspace)
 
 

@@ -112,9 +112,9 @@ def test_explain_text_lists_layers_and_warns_on_stderr(
             0,
             "ok: {path} (profile)",
         ),
-        ("org.yaml", "name: a\nnetwork: open\n", None, 1, "network: Extra inputs"),
-        (".scc.yaml", "teams: {}\n", None, 1, ".scc.yaml: teams: Extra inputs"),
-        ("p.yaml", "name: a\n", "profile", 1, "p.yaml: name: Extra inputs"),
+        ("org.yaml", "name: a\nnetwork: open\n", None, 1, "network: unknown key"),
+        (".scc.yaml", "teams: {}\n", None, 1, ".scc.yaml: teams: unknown key"),
+        ("p.yaml", "name: a\n", "profile", 1, "p.yaml: name: unknown key"),
     ],
 )
 def test_validate_files(

@@ -128,13 +128,13 @@ def test_audit_of_a_real_session_shows_guard_and_proxy_decisions(
         and e["record"]["status"] == "403"
         for e in proxy
     )
-    session = {e["record"]["session"] for e in guard}
-    assert len(session) == 1
-    text = scc("audit", session.pop())
+    [session] = {e["record"]["session"] for e in guard}
+    text = scc("audit", session)
     lines = text.out.splitlines()
-    assert len(lines) == 2, lines
-    assert "guard  block git push --force origin main [git-force-push]" in lines[0]
-    assert "proxy  403 GET denied.scc-test.invalid:80" in lines[1]
+    assert len(lines) == 3, lines
+    assert lines[0] == f"session {session}"
+    assert "guard  block git push --force origin main [git-force-push]" in lines[1]
+    assert "proxy  403 GET denied.scc-test.invalid:80" in lines[2]
 
 
 OTHER_USER = ["setpriv", "--reuid=1501", "--regid=1501", "--clear-groups"]

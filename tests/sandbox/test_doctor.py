@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from scc.sandbox import FAST_ARP, PRELUDE, PRELUDE_PATH
@@ -27,16 +29,45 @@ def test_doctor_passes_every_check_on_a_ready_machine_and_leaves_nothing(
     assert _volumes(docker_client) == before  # not even a state volume
     checks = {c["name"]: c for c in json.loads(result.out)}
     assert result.code == 0, checks
-    assert {"engine", "gateway isolation", "guard canary", "proxy canary"} <= set(
-        checks
-    )
+    assert {
+        "policy",
+        "engine",
+        "gateway isolation",
+        "guard canary",
+        "proxy canary",
+    } <= set(checks)
     assert all(c["ok"] for c in checks.values())
+    # The canary session kept its audit elsewhere: `scc audit` does not show it.
+    assert not (Path(os.environ["HOME"]) / ".local/state/scc").exists()
+    assert scc("audit").err == "scc: error: no sessions recorded yet\n"
+
+
+@pytest.mark.images
+def test_doctor_with_a_broken_org_config_fails_the_policy_and_skips_the_canaries(
+    tmp_path: Path,
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text("name: acme\nsurprise: 1\n")
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.yaml").write_text(f"org: {org}\n")
+
+    result = scc("doctor")
+
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0] == f"FAIL  policy: {org}: surprise: unknown key"
+    assert lines[-1] == "-     canaries: skipped: the policy does not load"
+    assert [line for line in lines if line.startswith("FAIL")] == [lines[0]]
+    assert "None" not in result.out
 
 
 def test_doctor_reports_an_unreachable_engine() -> None:
     result = scc("doctor", DOCKER_HOST="unix:///nonexistent.sock")
     assert result.code == 1
-    assert result.out.startswith("FAIL  engine: cannot reach the Docker engine")
+    policy, engine = result.out.splitlines()
+    assert policy.startswith("ok    policy: ")
+    assert engine.startswith("FAIL  engine: cannot reach the Docker engine")
 
 
 @pytest.mark.docker

@@ -16,8 +16,13 @@ pytestmark = [pytest.mark.docker]
 
 
 def _spawn(
-    workspace: Path, image: str, *args: str, mode: str = "open"
+    workspace: Path,
+    image: str,
+    *args: str,
+    mode: str = "open",
+    stderr: int = subprocess.DEVNULL,
 ) -> subprocess.Popen[str]:
+    """`scc run ... -- sleep 60`; stderr to /dev/null unless told (PIPE)."""
     return subprocess.Popen(
         [
             SCC,
@@ -33,7 +38,7 @@ def _spawn(
             "60",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
     )
 
@@ -73,26 +78,65 @@ def test_missing_image_is_one_line_and_leaves_nothing(
     assert session_leftovers(docker_client) == []
 
 
+def test_list_shows_a_header_over_sessions_and_says_when_there_are_none(
+    workspace: Path, agent_image: str
+) -> None:
+    assert scc("list").out == "no sessions\n"
+    proc = _spawn(workspace, agent_image)
+    _wait_for(lambda: _running(workspace))
+    [row] = _running(workspace)
+
+    listed = scc("list").out.splitlines()
+
+    proc.terminate()
+    proc.wait(timeout=20)
+    assert listed[0].split() == ["SESSION", "STATUS", "MODE", "WORKSPACE"]
+    assert listed[1].split() == [row["session"], "running", "open", str(workspace)]
+    assert listed[1].index("running") == listed[0].index("STATUS")
+    assert listed[1].index(str(workspace)) == listed[0].index("WORKSPACE")
+    assert len(listed) == 2
+
+
 def test_stop_ends_a_running_session_and_removes_everything(
     workspace: Path, agent_image: str, docker_client
 ) -> None:
-    proc = _spawn(workspace, agent_image)
+    proc = _spawn(workspace, agent_image, stderr=subprocess.PIPE)
     _wait_for(lambda: _running(workspace))
     [row] = _running(workspace)
     stopped = scc("stop", row["session"])
     assert stopped.code == 0, stopped.err
-    assert proc.wait(timeout=20) != 0
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 143
+    assert err == "scc: error: the session was stopped from outside\n"
     assert session_leftovers(docker_client) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_signals_tear_the_session_down(
-    workspace: Path, agent_image: str, docker_client, signum: int
+def test_prune_all_ends_a_running_session_as_stop_does(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    proc = _spawn(workspace, agent_image, stderr=subprocess.PIPE)
+    _wait_for(lambda: _running(workspace))
+    pruned = scc("prune", "--all")
+    assert pruned.code == 0, pruned.err
+    _, err = proc.communicate(timeout=20)
+    assert (proc.returncode, err) == (
+        143,
+        "scc: error: the session was stopped from outside\n",
+    )
+    assert session_leftovers(docker_client) == []
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+)
+def test_signals_tear_the_session_down_and_exit_128_plus_the_signal(
+    workspace: Path, agent_image: str, docker_client, signum: int, code: int
 ) -> None:
     proc = _spawn(workspace, agent_image)
     _wait_for(lambda: _running(workspace))
     proc.send_signal(signum)
-    proc.wait(timeout=20)
+    assert proc.wait(timeout=20) == code
     assert session_leftovers(docker_client) == []
 
 

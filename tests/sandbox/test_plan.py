@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, scc, session_leftovers
+from .conftest import SCC, TEST_UID, scc, session_leftovers
 
 MODES = ["open", "web-egress-enforced", "locked-down-web"]
 
@@ -201,6 +203,22 @@ def test_a_policy_error_is_reported_before_an_unreachable_engine(
     assert result.code != 0
     assert "surprise" in result.err and "Docker engine" not in result.err
     assert result.err.count("\n") == 1, result.err
+
+
+def test_run_without_path_uses_the_git_root_of_the_current_directory(
+    workspace: Path,
+) -> None:
+    below = workspace / "src" / "pkg"
+    below.mkdir(parents=True)
+    done = subprocess.run(
+        [SCC, "run", "--dry-run", "--", "true"],
+        cwd=below,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["workspace"] == str(workspace)
 
 
 def test_run_needs_a_command(workspace: Path) -> None:
