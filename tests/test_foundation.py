@@ -118,3 +118,20 @@ def test_docker_tests_fail_in_ci_and_skip_locally_without_an_engine(
         probe.unlink()
     assert outcome in proc.stdout, proc.stdout
     assert (proc.returncode != 0) == bool(ci)
+
+
+def test_no_file_holds_merge_conflict_markers() -> None:
+    tracked = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    markers = ("<<<<<<< ", ">>>>>>> ")
+    found = [
+        f"{name}:{number}"
+        for name in tracked
+        if name.endswith((".md", ".py", ".toml", ".sh", ".conf", "Makefile"))
+        for number, line in enumerate(
+            (REPO / name).read_text(errors="replace").splitlines(), start=1
+        )
+        if line.startswith(markers)
+    ]
+    assert found == []
