@@ -235,18 +235,8 @@ def _curl(args: list[str], scope: Scope) -> list[str]:
                 index += 1
             options.append((name if not negated else "no-" + name, value))
         elif arg.startswith("-") and len(arg) > 1:
-            for position, letter in enumerate(arg[1:], start=1):
-                name = CURL_SHORT.get(letter, "")
-                if not name:
-                    scope.unverifiable(f"curl option -{letter} is unknown")
-                if CURL_LONG[name]:
-                    value = arg[position + 1 :]
-                    if not value:
-                        value = args[index] if index < len(args) else ""
-                        index += 1
-                    options.append((name, value))
-                    break
-                options.append((name, ""))
+            found, index = _cluster("curl", arg, args, index, CURL_SHORT, scope)
+            options += found
         else:
             urls.append(arg)
     names = [name for name, _ in options]
@@ -307,18 +297,8 @@ def _wget(args: list[str], scope: Scope) -> list[str]:
                 index += 1
             options.append((name, value))
         elif arg.startswith("-") and len(arg) > 1:
-            for position, letter in enumerate(arg[1:], start=1):
-                name = WGET_SHORT.get(letter, "n" if letter == "n" else "")
-                if not name:
-                    scope.unverifiable(f"wget option -{letter} is unknown")
-                if name == "n" or WGET_LONG.get(name) == "=":  # -nv: n takes v
-                    value = arg[position + 1 :]
-                    if not value:
-                        value = args[index] if index < len(args) else ""
-                        index += 1
-                    options.append((name, value))
-                    break
-                options.append((name, ""))
+            found, index = _cluster("wget", arg, args, index, _WGET_LETTERS, scope)
+            options += found
         else:
             urls.append(arg)
     names = {name for name, _ in options}
@@ -333,6 +313,41 @@ def _wget(args: list[str], scope: Scope) -> list[str]:
         if name == "no-proxy" and scope.policy.network_mode != "open":
             scope.block("network-egress", "wget --no-proxy bypasses the egress proxy")
     return hosts
+
+
+_WGET_LETTERS = {**WGET_SHORT, "n": "n"}  # -nv, -nc: n takes a letter
+
+
+def _cluster(
+    program: str,
+    arg: str,
+    args: list[str],
+    index: int,
+    letters: Mapping[str, str],
+    scope: Scope,
+) -> tuple[list[tuple[str, str]], int]:
+    """A cluster of short options (`-sSLo FILE`): each letter's long name,
+    and the value of the one that takes it (the rest of the cluster, else
+    the next argument); with the index of the argument after them."""
+    found: list[tuple[str, str]] = []
+    for position, letter in enumerate(arg[1:], start=1):
+        name = letters.get(letter, "")
+        if not name:
+            scope.unverifiable(f"{program} option -{letter} is unknown")
+        takes = (
+            CURL_LONG[name]
+            if program == "curl"
+            else (name == "n" or WGET_LONG.get(name) == "=")
+        )
+        if takes:
+            value = arg[position + 1 :]
+            if not value:
+                value = args[index] if index < len(args) else ""
+                index += 1
+            found.append((name, value))
+            break
+        found.append((name, ""))
+    return found, index
 
 
 def _url_file(url: str) -> str:

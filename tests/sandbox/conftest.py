@@ -178,6 +178,16 @@ def scc(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def use_org_config(text: str, directory: Path) -> Path:
+    """Write an org config with `text` and point the user's config at it."""
+    org = directory / "org.yaml"
+    org.write_text(text)
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.yaml").write_text(f"org: {org}\n")
+    return org
+
+
 def run_shell(
     workspace: Path,
     image: str,

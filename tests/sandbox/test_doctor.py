@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scc.sandbox import FAST_ARP, PRELUDE, PRELUDE_PATH
 
-from .conftest import RUN_ID, RUN_LABEL, scc
+from .conftest import RUN_ID, RUN_LABEL, scc, use_org_config
 
 
 def _volumes(client) -> set[str]:  # type: ignore[no-untyped-def]
@@ -46,11 +46,7 @@ def test_doctor_passes_every_check_on_a_ready_machine_and_leaves_nothing(
 def test_doctor_with_a_broken_org_config_fails_the_policy_and_skips_the_canaries(
     tmp_path: Path,
 ) -> None:
-    org = tmp_path / "org.yaml"
-    org.write_text("name: acme\nsurprise: 1\n")
-    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.yaml").write_text(f"org: {org}\n")
+    org = use_org_config("name: acme\nsurprise: 1\n", tmp_path)
 
     result = scc("doctor")
 

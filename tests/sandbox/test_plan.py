@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCC, TEST_UID, scc, session_leftovers
+from .conftest import SCC, TEST_UID, scc, session_leftovers, use_org_config
 
 MODES = ["open", "web-egress-enforced", "locked-down-web"]
 
@@ -192,11 +192,7 @@ def test_a_policy_error_is_reported_before_an_unreachable_engine(
 ) -> None:
     # The engine is asked first (for the session's network, made while the
     # policy is read), but a policy error is what the user needs to fix first.
-    org = tmp_path / "org.yaml"
-    org.write_text("name: acme\nsurprise: 1\n")
-    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.yaml").write_text(f"org: {org}\n")
+    use_org_config("name: acme\nsurprise: 1\n", tmp_path)
     result = scc(
         "run", str(workspace), "--", "true", DOCKER_HOST="unix:///nonexistent.sock"
     )
@@ -238,11 +234,7 @@ def test_run_needs_a_command(workspace: Path) -> None:
 def test_bad_org_config_is_one_line_and_creates_nothing(
     workspace: Path, tmp_path: Path, org_text: str, message: str, docker_client
 ) -> None:
-    org = tmp_path / "org.yaml"
-    org.write_text(org_text)
-    config = Path(os.environ["XDG_CONFIG_HOME"]) / "scc"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.yaml").write_text(f"org: {org}\n")
+    use_org_config(org_text, tmp_path)
     result = scc("run", str(workspace), "--network", "open", "--", "true")
     assert result.code != 0
     assert result.err.count("\n") == 1 and message in result.err, result.err
