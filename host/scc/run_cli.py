@@ -6,9 +6,11 @@ import contextlib
 import gc
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -554,13 +556,22 @@ def _row(sid: str, found: dict[str, str]) -> dict[str, Any]:
 
 @click.command("prune")
 @click.option("--all", "everything", is_flag=True, help="Also remove running sessions.")
+@click.option(
+    "--audits-older-than",
+    "max_age",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Also delete your audits of ended sessions started over DAYS days ago.",
+)
 @all_users_option
-def prune(everything: bool, all_users: bool) -> None:
+def prune(everything: bool, all_users: bool, max_age: int | None) -> None:
     """Remove what your ended sessions left behind (sidecars, networks, volumes)."""
     from scc.sandbox import remove_session_objects
 
     client = connect()
-    for sid, row in _sessions(client, _owner_filter(all_users)).items():
+    rows = _sessions(client, _owner_filter(all_users))
+    live = {sid for sid, row in rows.items() if row["status"] != "ended"}
+    for sid, row in rows.items():
         if row["status"] != "ended" and not everything:
             continue
         if row["status"] != "ended":
@@ -570,6 +581,25 @@ def prune(everything: bool, all_users: bool) -> None:
             _quarantine_killed(sid)
         ids.remove_session_dir(sid)
         click.echo(f"pruned {sid}: {len(row['objects'])} objects")
+    if max_age is not None:
+        _delete_old_audits(max_age, live)
+
+
+def _delete_old_audits(days: int, live: set[str]) -> None:
+    """Audits are kept until asked: security teams may need them. This deletes
+    the caller's own, of sessions no longer running, by their start time."""
+    cutoff = time.time() - days * 86400
+    deleted = 0
+    for sid in ids.known_sessions():
+        try:
+            started = ids.started_at(sid)
+        except ValueError:
+            continue  # not a session id
+        if sid in live or started >= cutoff:
+            continue
+        shutil.rmtree(ids.session_dir(sid), ignore_errors=True)
+        deleted += 1
+    click.echo(f"deleted {deleted} audits of sessions started over {days} days ago")
 
 
 @click.command("audit")

@@ -256,3 +256,23 @@ def test_prune_quarantines_what_a_killed_session_planted(
     assert not planted.exists()
     assert list((workspace / ".git" / "scc-quarantine").glob("*/sub/.git/config"))
     assert session_leftovers(docker_client) == []
+
+
+def test_prune_deletes_old_audits_only_when_asked(
+    workspace: Path, agent_image: str, docker_client
+) -> None:
+    from scc import session as ids
+
+    now = int(time.time())
+    old = f"{now - 40 * 86400:x}abcdef"
+    recent = f"{now - 86400:x}abcdef"
+    for sid in (old, recent):
+        ids.create_session_dir(sid)
+    assert scc("prune").code == 0
+    assert ids.session_dir(old).is_dir()  # kept unless asked
+    pruned = scc("prune", "--audits-older-than", "30")
+    assert pruned.code == 0, pruned.err
+    assert "deleted 1 audits" in pruned.out
+    assert not ids.session_dir(old).exists()
+    assert ids.session_dir(recent).is_dir()
+    assert scc("prune", "--audits-older-than", "-1").code == 2
