@@ -258,14 +258,13 @@ def _repository_hosts(args: list[str], scope: Scope) -> list[str]:
         if value.startswith(DYN):
             continue  # an unknown argument is judged as such elsewhere
         scheme, sep, _ = value.partition("://")
-        if sep and scheme.lower() != "file":
-            hosts.append(network.url_host(value, scope))
+        if sep and scheme.lower() == "file":
             continue
-        head, colon, rest = value.partition(":")
-        if colon and "@" in head and "/" not in head and not rest.startswith("//"):
-            host = head.rpartition("@")[2].strip("[]")  # user@host:path
-            if host and not any(c.isspace() for c in host):
-                hosts.append(host)
+        if not sep and "@" not in value.partition(":")[0]:
+            continue  # a remote's name, a local path or a refspec (main:main)
+        host = network.remote_operand(value, scope)
+        if host is not None:
+            hosts.append(host)
     return hosts
 
 

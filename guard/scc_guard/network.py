@@ -438,7 +438,7 @@ def _ssh(args: list[str], scope: Scope) -> list[str]:
     return hosts
 
 
-def _remote_operand(operand: str, scope: Scope) -> str | None:
+def remote_operand(operand: str, scope: Scope) -> str | None:
     """The host in scp/rsync operands `[user@]host:path`, `host::module`, URLs."""
     if "://" in operand:
         return url_host(operand, scope)
@@ -454,7 +454,7 @@ def _copy(program: str, values: frozenset[str]) -> HostFinder:
         if program == "sftp" and operands and "://" not in operands[0]:
             operands[0] = operands[0].partition(":")[0] + ":"
         for operand in operands:
-            host = _remote_operand(operand, scope)
+            host = remote_operand(operand, scope)
             if host is not None:
                 hosts.append(host)
         return hosts
@@ -488,7 +488,7 @@ def _rsync(args: list[str], scope: Scope) -> list[str]:
                         shell = value
                     break
         else:
-            host = _remote_operand(arg, scope)
+            host = remote_operand(arg, scope)
             if host is not None:
                 hosts.append(host)
         if shell is not None:
