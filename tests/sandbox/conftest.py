@@ -198,18 +198,21 @@ def run_shell(
     """`scc run` (open mode unless told) with the test image, running `script`
     with sh -c."""
     return scc(
-        "run",
-        str(workspace),
-        "--network",
-        mode,
-        "--image",
-        image,
-        "--",
-        "sh",
-        "-c",
-        script,
-        as_uid=as_uid,
+        *run_argv(workspace, image, "sh", "-c", script, mode=mode), as_uid=as_uid
     )
+
+
+def run_argv(
+    workspace: Path,
+    image: str,
+    *command: str,
+    mode: str = "open",
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """`scc run WORKSPACE --network MODE --image IMAGE [EXTRA] -- COMMAND`,
+    without the program."""
+    run = ["run", str(workspace), "--network", mode, "--image", image]
+    return [*run, *extra, "--", *command]
 
 
 @dataclass

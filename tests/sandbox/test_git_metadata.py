@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, run_shell, scc
+from .conftest import TEST_UID, run_argv, run_shell, scc
 
 pytestmark = [pytest.mark.docker]
 
@@ -120,16 +120,7 @@ def test_a_symlinked_git_entry_is_refused_before_anything_starts(
     subprocess.run(["rm", "-rf", str(path)], check=True)
     path.symlink_to(marker_dir)
 
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "true",
-    )
+    result = scc(*run_argv(workspace, agent_image, "true"))
 
     assert result.code != 0
     assert result.err == f"scc: error: refusing {path}: it is a symbolic link\n"

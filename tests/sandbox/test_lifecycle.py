@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCC, scc, session_leftovers
+from .conftest import SCC, run_argv, scc, session_leftovers
 
 pytestmark = [pytest.mark.docker]
 
@@ -24,19 +24,7 @@ def _spawn(
 ) -> subprocess.Popen[str]:
     """`scc run ... -- sleep 60`; stderr to /dev/null unless told (PIPE)."""
     return subprocess.Popen(
-        [
-            SCC,
-            "run",
-            str(workspace),
-            "--network",
-            mode,
-            "--image",
-            image,
-            *args,
-            "--",
-            "sleep",
-            "60",
-        ],
+        [SCC, *run_argv(workspace, image, "sleep", "60", mode=mode, extra=args)],
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         text=True,
@@ -60,16 +48,7 @@ def _running(workspace: Path) -> list[dict]:
 def test_missing_image_is_one_line_and_leaves_nothing(
     workspace: Path, docker_client
 ) -> None:
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        "scc-no-such-image:0",
-        "--",
-        "true",
-    )
+    result = scc(*run_argv(workspace, "scc-no-such-image:0", "true"))
     assert result.code == 1
     assert result.err == (
         "scc: error: image scc-no-such-image:0 not found; "
@@ -240,9 +219,9 @@ def test_prune_quarantines_what_a_killed_session_planted(
         "echo 'ref: refs/heads/master' > sub/.git/HEAD && "
         "printf '[core]\\n\\tfsmonitor = touch /tmp/planted\\n' > sub/.git/config"
     )
-    run = [SCC, "run", str(workspace), "--network", "open", "--image", agent_image]
+    command = ["sh", "-c", f"{plant} && sleep 60"]
     proc = subprocess.Popen(
-        [*run, "--", "sh", "-c", f"{plant} && sleep 60"],
+        [SCC, *run_argv(workspace, agent_image, *command)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Destinations, scc, session_leftovers
+from .conftest import Destinations, run_argv, scc, session_leftovers
 
 pytestmark = [pytest.mark.docker, pytest.mark.images]
 
@@ -72,21 +72,8 @@ def attempts(
     *extra: str,
     env: dict[str, str],
 ) -> tuple[dict, str]:
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        mode,
-        "--image",
-        image,
-        *extra,
-        "--",
-        "python3",
-        "-c",
-        ATTEMPTS,
-        json.dumps(checks),
-        **env,
-    )
+    command = ["python3", "-c", ATTEMPTS, json.dumps(checks)]
+    result = scc(*run_argv(workspace, image, *command, mode=mode, extra=extra), **env)
     assert result.code == 0, result.err
     return json.loads(result.out), result.err
 

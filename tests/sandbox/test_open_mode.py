@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEST_UID, run_shell, scc, session_leftovers
+from .conftest import TEST_UID, run_argv, run_shell, scc, session_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -65,19 +65,7 @@ def inside(agent_image: str, tmp_path_factory) -> dict:  # type: ignore[no-untyp
         "ANTHROPIC_API_KEY": "sk-test-passed-explicitly",
         "LANG": "C.UTF-8",
     }
-    result = scc(
-        "run",
-        str(ws),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--",
-        "python3",
-        "-c",
-        PROBE,
-        **env,
-    )
+    result = scc(*run_argv(ws, agent_image, "python3", "-c", PROBE), **env)
     subprocess.run(["rm", "-rf", str(ws)], check=True)
     assert result.code == 0, result.err
     return json.loads(result.out)
@@ -193,20 +181,8 @@ def test_ca_certificate_is_mounted_and_exported(
         "GIT_SSL_CAINFO",
     ]
     script = " && ".join(f'cat "${name}"' for name in names)
-    result = scc(
-        "run",
-        str(workspace),
-        "--network",
-        "open",
-        "--image",
-        agent_image,
-        "--ca-cert",
-        str(cert),
-        "--",
-        "sh",
-        "-c",
-        script,
-    )
+    ca = ("--ca-cert", str(cert))
+    result = scc(*run_argv(workspace, agent_image, "sh", "-c", script, extra=ca))
     assert result.code == 0, result.err
     assert result.out == cert.read_text() * len(names)
 
