@@ -1109,29 +1109,59 @@ def _sed(program: str, args: list[str], scope: Scope, stdin: str | None) -> None
 
 
 def _sed_executes(script: str) -> bool:
-    """Whether a sed script has an `e` command or an s command with `e`."""
-    for statement in script.replace("\n", ";").split(";"):
-        body = statement.strip().lstrip("0123456789,$!~ {")
-        if body.startswith("/"):  # an address /re/
-            end = body.find("/", 1)
-            body = body[end + 1 :].lstrip("!, {") if end > 0 else ""
-        if body.startswith("e"):
+    """Whether a sed script has an `e` command or an s command with the `e`
+    flag, read command by command (a `;` inside s/// is not a separator)."""
+    index, end = 0, len(script)
+    while index < end:
+        char = script[index]
+        if char in " \t\n;{}!,~$" or char.isdigit():
+            index += 1  # separators, blocks, negation, line addresses
+        elif char in "/\\":  # a /regex/ or \cregexc address
+            delimiter = "/" if char == "/" else script[index + 1 : index + 2]
+            index = _sed_past(script, index + (1 if char == "/" else 2), delimiter)
+        elif char == "e":
             return True
-        if body.startswith("s") and len(body) > 1:
-            delimiter, seen, escaped = body[1], 0, False
-            for position, char in enumerate(body[2:], start=2):
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == delimiter:
-                    seen += 1
-                    if seen == 2:  # the end of the replacement: flags follow
-                        flags = body[position + 1 :].split("}")[0].split()[:1]
-                        if flags and "e" in flags[0]:
-                            return True
-                        break
+        elif char in "sy":
+            delimiter = script[index + 1 : index + 2]
+            index = _sed_past(script, index + 2, delimiter)
+            index = _sed_past(script, index, delimiter)
+            if char == "s":
+                flags = index
+                while (
+                    index < end
+                    and script[index] not in ";\n}"
+                    and not (script[index].isspace() or script[index] == "w")
+                ):
+                    index += 1
+                if "e" in script[flags:index]:
+                    return True
+                if index < end and script[index] == "w":  # w FILE: to the line end
+                    index = _line_end(script, index)
+        elif char in "aicrwRW#":  # text or a file name, to the end of the line
+            index = _line_end(script, index)
+        elif char in "btTv:":  # a label, to ; or the end of the line
+            while index < end and script[index] not in ";\n":
+                index += 1
+        else:
+            index += 1  # d p n q l = g G h H x N P D z F Q and the like
     return False
+
+
+def _line_end(script: str, index: int) -> int:
+    found = script.find("\n", index)
+    return len(script) if found < 0 else found
+
+
+def _sed_past(script: str, index: int, delimiter: str) -> int:
+    """The index after the next unescaped `delimiter` (the end if none)."""
+    while index < len(script):
+        if script[index] == "\\":
+            index += 2
+        elif script[index] == delimiter:
+            return index + 1
+        else:
+            index += 1
+    return len(script)
 
 
 def _make(program: str, args: list[str], scope: Scope, stdin: str | None) -> None:
