@@ -14,9 +14,19 @@ or after `--`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from scc_guard.scope import DYN, Scope
 
 FLAG, VALUE, OPTIONAL = "", "=", "?"
+
+
+def abbreviated(name: str, options: Collection[str]) -> list[str]:
+    """The long options `name` stands for, as getopt_long resolves it: itself
+    if it is one, else every option it abbreviates (one: unique)."""
+    if name in options:
+        return [name]
+    return [option for option in options if option.startswith(name)]
 
 
 class Getopt:
@@ -79,10 +89,7 @@ class Getopt:
         scope: Scope,
     ) -> int:
         name, equals, value = word.partition("=")
-        if name in self.long:
-            matches = [name]
-        else:
-            matches = [option for option in self.long if option.startswith(name)]
+        matches = abbreviated(name, self.long)
         if len(matches) != 1:
             scope.unverifiable(f"{program} option --{name} is unknown or ambiguous")
         name = matches[0]

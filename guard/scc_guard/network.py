@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from scc_guard.fetchopts import CURL_LONG, CURL_SHORT, WGET_LONG, WGET_SHORT
+from scc_guard.getopt import abbreviated
 from scc_guard.scope import DYN, Scope
 
 TOOLS = frozenset(
@@ -205,10 +206,7 @@ def long_option(
     for name, negated in ((word, False), (word.removeprefix("no-"), True)):
         if negated and (not word.startswith("no-") or not name):
             break
-        if name in table:
-            found = [name]
-        else:
-            found = [option for option in table if option.startswith(name)]
+        found = abbreviated(name, table)
         if negated:
             found = [option for option in found if not table[option]]
         if len(found) == 1:
